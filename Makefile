@@ -1,0 +1,63 @@
+# Two commands on a fresh machine (see README):
+#   make lab    set up .venv and open the course in JupyterLab
+#   make test   set up .venv and run every test (lint, unit, widget, notebooks, hygiene)
+# Both are idempotent: the venv is rebuilt only when pyproject.toml or the constraints change.
+
+PYTHON      ?= python3
+VENV        ?= .venv
+# Versions CI ran with. `make lab CONSTRAINTS=` resolves the newest versions instead.
+CONSTRAINTS ?= requirements/constraints.txt
+# pytest-xdist workers; each gets one BLAS/torch thread so 2 workers fill 2 cores, not 4.
+WORKERS     ?= 2
+LAB_ARGS    ?=
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.course-installed
+CFLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
+
+.PHONY: setup lab lab-headless test lint unit strip doctor bench clean-venv constraints
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(CFLAG) -e ".[test]"
+	@touch $(STAMP)
+	@echo "course environment ready in $(VENV)"
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+# For a headless machine or a remote server: prints the URL, opens no browser.
+lab-headless: LAB_ARGS += --no-browser
+lab-headless: lab
+
+test: setup
+	$(BIN)/ruff check course_utils tests benchmarks
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \
+		$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# Only the unit and widget tests (no notebooks): the quick loop while editing course_utils.
+unit: setup
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check course_utils tests benchmarks
+
+doctor: setup
+	$(BIN)/python -m course_utils doctor
+
+# Strip outputs and execution counts from every notebook before committing.
+strip: setup
+	$(BIN)/python -m course_utils strip notebooks/*.ipynb
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean-venv:
+	rm -rf $(VENV)
+
+# Record the versions in .venv as the new constraints (after a deliberate upgrade).
+constraints: setup
+	{ head -3 requirements/constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
