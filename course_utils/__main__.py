@@ -1,0 +1,33 @@
+"""``python -m course_utils doctor`` checks this machine; ``assets`` prints the rows of the
+data/README.md checksum table; ``strip NB...`` cleans notebooks."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = "usage: python -m course_utils doctor | assets | strip NOTEBOOK.ipynb [...]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["doctor"]:
+        from course_utils.doctor import main as doctor_main
+
+        return doctor_main(args[1:])
+    if args[:1] == ["assets"]:
+        from course_utils.data.assets import main as assets_main
+
+        return assets_main(args[1:])
+    if args[:1] == ["strip"] and len(args) > 1:
+        from course_utils.hygiene import strip_notebook
+
+        for path in args[1:]:
+            if strip_notebook(path):
+                print(f"stripped {path}")
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""course_utils.checks: the checker's verdicts, expect_error, show_source, slide_check."""
+
+import pytest
+
+from course_utils.checks import (
+    _REGISTRY,
+    FAIL,
+    NOT_ATTEMPTED,
+    PASS,
+    CheckFailed,
+    check,
+    exercise,
+    expect_error,
+    get_exercise,
+    show_source,
+    slide_check,
+)
+
+
+@pytest.fixture
+def square_exercise():
+    @exercise("99.square", title="square a number")
+    def _test(answer):
+        for v in (0, 2, -3):
+            if answer(v) != v * v:
+                raise CheckFailed(f"square({v}) should be {v * v}")
+
+    yield _test
+    del _REGISTRY["99.square"]
+
+
+def test_verdicts(square_exercise):
+    assert check("99.square", lambda v: v * v).status == PASS
+    wrong = check("99.square", lambda v: v + 2)
+    assert wrong.status == FAIL and "Hint: square(0) should be 0" in wrong.message
+    assert not wrong and bool(check("99.square", lambda v: v**2))
+
+
+def test_stub_is_not_attempted_and_crashes_are_reported_without_traceback(square_exercise):
+    def stub(v):
+        raise NotImplementedError
+
+    assert check("99.square", stub).status == NOT_ATTEMPTED
+    crashed = check("99.square", lambda v: v / 0)
+    assert crashed.status == FAIL and "ZeroDivisionError" in crashed.message
+    not_callable = check("99.square", 4)
+    assert not_callable.status == FAIL
+    assert "expected a function called square" in not_callable.message
+
+
+def test_strict_raises_unless_it_passes(square_exercise):
+    check("99.square", lambda v: v * v, strict=True)
+    with pytest.raises(AssertionError, match="reference solution does not pass"):
+        check("99.square", lambda v: v, strict=True)
+
+
+def test_result_displays_as_one_line_and_html(square_exercise):
+    result = check("99.square", lambda v: v * v)
+    assert str(result).startswith("✅ 99.square (square a number)")
+    assert "<b>99.square</b>" in result._repr_html_()
+
+
+def test_registry_errors(square_exercise):
+    with pytest.raises(KeyError, match="no exercise '99.cube'; known exercises:.*99.square"):
+        get_exercise("99.cube")
+    with pytest.raises(ValueError, match="registered twice"):
+        exercise("99.square", title="again")(lambda a: None)
+    with pytest.raises(ValueError, match="must look like '01.answer_name'"):
+        exercise("square", title="no number")
+
+
+def test_expect_error_catches_returns_and_fails_when_nothing_raises():
+    caught = expect_error(int, ValueError, "seven")
+    assert isinstance(caught.error, ValueError) and "as expected" in str(caught)
+    with pytest.raises(AssertionError, match="expected int\\(...\\) to raise ValueError"):
+        expect_error(int, ValueError, "7")
+    with pytest.raises(TypeError):  # another error type propagates unchanged
+        expect_error(int, ValueError, None)
+    with pytest.raises(TypeError, match="must be an exception class"):
+        expect_error(int, "ValueError", "7")
+
+
+def test_show_source_shows_our_code():
+    code = show_source(expect_error)
+    assert "def expect_error(" in code.data
+    with pytest.raises(TypeError, match="show_source needs a Python function"):
+        show_source(len)
+
+
+def test_slide_check_verdicts_and_guard():
+    right = slide_check("004", "7x7, 3x3, stride 2", deck_says=3, computed=3.0, expect="agree")
+    assert right.agrees and right.row()["verdict"] == "✅ deck is right"
+    wrong = slide_check("000", "AND", deck_says="AND", computed="OR", expect="disagree")
+    assert not wrong.agrees and "deck is wrong" in str(wrong)
+    with pytest.raises(AssertionError, match="changed verdict"):
+        slide_check("000", "AND", deck_says="AND", computed="OR", expect="agree")
+    with pytest.raises(ValueError, match="expect must be 'agree' or 'disagree'"):
+        slide_check("000", "AND", deck_says=1, computed=1, expect="yes")
