@@ -1,0 +1,241 @@
+"""Interactive widgets for the notebooks: ipywidgets controls driving our math modules.
+
+Each widget is a class: explicit controls wired with ``observe(..., names="value")``, a
+figure built once whose artists are updated in place, and the numbers from a pure function
+in a math module. The figure is rendered into an ``ipywidgets.Image``, so it works with the
+inline backend, with Agg (tests, CI) and in any Jupyter front end; no ipympl needed.
+In a notebook: ``pg = PerceptronPlayground(dataset="AND")`` then ``pg``.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from course_utils import perceptron
+from course_utils.data.real import photo
+from course_utils.data.toy import logic_gate, toy_2d
+from course_utils.plotting import data_extent, draw_decision, update_decision
+from course_utils.tour import Quantized, quantize_colors
+
+GATE_CHOICES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
+TOY_CHOICES = ("blobs", "xor", "moons", "circles", "spirals")
+
+
+def perceptron_dataset(name: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A gate's bipolar truth table or a 60-point toy set, labels in {-1, +1}."""
+    if name in GATE_CHOICES:
+        return logic_gate(name, encoding="bipolar")
+    return toy_2d(name, n=60, seed=seed, encoding="bipolar")
+
+
+class FigureImage:
+    """A pyplot-free matplotlib figure shown as a PNG in an ``ipywidgets.Image``."""
+
+    def __init__(self, figsize: tuple[float, float], *, dpi: int = 80, ncols: int = 1):
+        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(self.figure)
+        self.axes = self.figure.subplots(1, ncols)
+        self.image = widgets.Image(format="png")
+
+    def render(self) -> None:
+        """Draw the figure and hand the PNG bytes to the Image widget."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+
+
+class _Widget:
+    """Displays as its ``box`` (a VBox of controls and image) in a notebook."""
+
+    box: widgets.Widget
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+
+class PerceptronPlayground(_Widget):
+    """Sliders for w1, w2 and b over a gate or 2D set: live boundary and mistakes (notebook 01)."""
+
+    def __init__(self, *, dataset: str = "AND", w1: float = 1.0, w2: float = 1.0, b: float = 0.0):
+        slider = dict(min=-3.0, max=3.0, step=0.1, continuous_update=False)
+        self.dataset = widgets.Dropdown(options=GATE_CHOICES + TOY_CHOICES, value=dataset,
+                                        description="data")
+        self.w1 = widgets.FloatSlider(value=w1, description="w1", **slider)
+        self.w2 = widgets.FloatSlider(value=w2, description="w2", **slider)
+        self.b = widgets.FloatSlider(value=b, description="b", **slider)
+        self.status = widgets.HTML()
+        self.plot = FigureImage((4.6, 4.2))
+        self.box = widgets.VBox([widgets.HBox([self.dataset, self.status]),
+                                 widgets.HBox([self.w1, self.w2, self.b]), self.plot.image])
+        self.dataset.observe(self._new_data, names="value")
+        for control in (self.w1, self.w2, self.b):
+            control.observe(self._redraw, names="value")
+        self._new_data()
+
+    @property
+    def w_tilde(self) -> np.ndarray:
+        """The augmented weights (w1, w2, b) the sliders set."""
+        return np.array([self.w1.value, self.w2.value, self.b.value])
+
+    def _new_data(self, change=None) -> None:
+        self.x, self.y = perceptron_dataset(self.dataset.value)
+        ax = self.plot.axes
+        ax.clear()
+        self.artists = draw_decision(ax, self.x, self.y, self.w_tilde, extent=data_extent(self.x))
+        self._redraw()
+
+    def _redraw(self, change=None) -> None:
+        self.errors = update_decision(self.artists, self.x, self.y, self.w_tilde)
+        w1, w2, b = self.w_tilde
+        self.plot.axes.set_title(f"{self.dataset.value}: {w1:+.1f}·x1 {w2:+.1f}·x2 {b:+.1f}")
+        verdict = "all correct" if self.errors == 0 else f"{self.errors} of {len(self.y)} wrong"
+        self.status.value = f"<b>{verdict}</b>"
+        self.plot.render()
+
+
+class PerceptronStepper(_Widget):
+    """Run the learning rule one sample visit at a time and watch the boundary move (nb 01).
+
+    Controls: data, learning rate, start (zeros or seeded random w~), epochs to run, and the
+    visit shown (a slider, with buttons for one visit and one epoch forward, and reset).
+    """
+
+    def __init__(self, *, dataset: str = "XOR", lr: float = 1.0, epochs: int = 10,
+                 start: str = "zeros"):
+        self.dataset = widgets.Dropdown(options=GATE_CHOICES + TOY_CHOICES, value=dataset,
+                                        description="data")
+        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1,
+                                         description="lr", continuous_update=False)
+        self.start = widgets.Dropdown(options=["zeros", "random"], value=start,
+                                      description="start w~")
+        self.epochs = widgets.IntSlider(value=epochs, min=1, max=50, description="epochs",
+                                        continuous_update=False)
+        self.step = widgets.IntSlider(value=0, min=0, max=1, description="visit",
+                                      continuous_update=False)
+        self.next_visit, self.next_epoch, self.reset = (
+            widgets.Button(description=d) for d in ("+1 visit", "+1 epoch", "reset"))
+        self.status = widgets.HTML()
+        self.plot = FigureImage((8.4, 3.8), ncols=2)
+        self.box = widgets.VBox([
+            widgets.HBox([self.dataset, self.start, self.lr, self.epochs]),
+            widgets.HBox([self.step, self.next_visit, self.next_epoch, self.reset]),
+            self.status, self.plot.image])
+        for control in (self.dataset, self.lr, self.start, self.epochs):
+            control.observe(self._rerun, names="value")
+        self.step.observe(self._redraw, names="value")
+        self.next_visit.on_click(lambda _: self._move(1))
+        self.next_epoch.on_click(lambda _: self._move(len(self.y)))
+        self.reset.on_click(lambda _: setattr(self.step, "value", 0))
+        self._rerun()
+
+    def _move(self, visits: int) -> None:
+        self.step.value = min(self.step.value + visits, self.step.max)
+
+    def _rerun(self, change=None) -> None:
+        self.x, self.y = perceptron_dataset(self.dataset.value)
+        w0 = None
+        if self.start.value == "random":
+            w0 = np.random.default_rng(0).normal(size=3)
+        self.run = perceptron.perceptron_train(self.x, self.y, lr=self.lr.value,
+                                               epochs=self.epochs.value, w0=w0)
+        left, right = self.plot.axes
+        left.clear()
+        self.artists = draw_decision(left, self.x, self.y, self.run.weights[0])
+        (self.current,) = left.plot([], [], "*", ms=20, mfc="gold", mec="k", zorder=5)
+        right.clear()
+        n_epochs = np.arange(1, len(self.run.epoch_errors) + 1)
+        right.plot(n_epochs, self.run.epoch_errors, "s-", label="errors after epoch")
+        right.plot(n_epochs, self.run.epoch_updates, "o--", label="updates in epoch")
+        self.marker = right.axvline(0, color="gray", ls=":")
+        top = max(self.run.epoch_updates.max(), self.run.epoch_errors.max()) + 1
+        right.set(xlabel="epoch (a fraction: part-way through it)", ylabel="count",
+                  xlim=(0, len(n_epochs) + 0.5), ylim=(-0.3, top))
+        right.legend(loc="upper right", fontsize=8)
+        self.step.unobserve(self._redraw, names="value")  # one redraw per rerun, not three
+        self.step.value = 0
+        self.step.max = len(self.run.visited)
+        self.step.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _redraw(self, change=None) -> None:
+        t = self.step.value
+        self.w_tilde = self.run.weights[t]
+        self.errors = update_decision(self.artists, self.x, self.y, self.w_tilde)
+        if t == 0:
+            self.current.set_data([], [])
+            what = "start"
+        else:
+            i, n = self.run.visited[t - 1], len(self.y)
+            self.current.set_data([self.x[i, 0]], [self.x[i, 1]])
+            what = (f"epoch {(t - 1) // n + 1}, sample {i}: "
+                    + ("<b>update</b>" if self.run.updated[t - 1] else "no update"))
+        self.marker.set_xdata([t / len(self.y)] * 2)
+        self.plot.axes[0].set_title(f"visit {t}: {self.errors} wrong")
+        weights = np.round(self.w_tilde, 3).tolist()
+        self.status.value = f"{what} · w~ = {weights} · {self._summary()}"
+        self.plot.render()
+
+    def _summary(self) -> str:
+        run = self.run
+        if run.converged:
+            return f"converged after {len(run.epoch_errors)} epoch(s)"
+        cycle = perceptron.find_cycle(run)
+        loop = f"; w~ repeats every {cycle[1]} epoch(s)" if cycle else ""
+        return f"not converged: fewest errors after an epoch = {run.epoch_errors.min()}{loop}"
+
+
+COLOUR_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "china", "flower")
+
+
+class ColourQuantizer(_Widget):
+    """Pick a photo and a number of colours k; see the photo redrawn with k k-means colours.
+
+    Attributes:
+        photo_name: the ``Dropdown`` of photos. k: the ``IntSlider`` for k (2 to 16).
+        result: the latest ``Quantized`` (image, palette, labels).
+    """
+
+    def __init__(self, *, photo_name: str = "chelsea", k: int = 4, seed: int = 0):
+        if photo_name not in COLOUR_PHOTOS:
+            raise ValueError(f"photo_name must be one of {COLOUR_PHOTOS}, got {photo_name!r}")
+        self.seed = seed
+        self.photo_name = widgets.Dropdown(options=COLOUR_PHOTOS, value=photo_name,
+                                           description="photo")
+        self.k = widgets.IntSlider(value=k, min=2, max=16, description="k colours",
+                                   continuous_update=False)
+        self.status = widgets.HTML()
+        self.plot = FigureImage((8.6, 3.6), ncols=2)
+        self.box = widgets.VBox([widgets.HBox([self.photo_name, self.k, self.status]),
+                                 self.plot.image])
+        left, right = self.plot.axes
+        self.original = left.imshow(np.zeros((2, 2, 3), dtype=np.uint8))
+        self.quantized = right.imshow(np.zeros((2, 2, 3), dtype=np.uint8))
+        for ax in self.plot.axes:
+            ax.set_axis_off()
+        self.photo_name.observe(self._new_photo, names="value")
+        self.k.observe(self._redraw, names="value")
+        self._new_photo()
+
+    def _new_photo(self, change=None) -> None:
+        self.image = photo(self.photo_name.value)
+        self.original.set_data(self.image)
+        colours = len(np.unique(self.image.reshape(-1, 3), axis=0))
+        self.plot.axes[0].set_title(f"{self.photo_name.value}: {colours:,} colours")
+        height, width = self.image.shape[:2]
+        for artist in (self.original, self.quantized):  # new photo, new size
+            artist.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+            artist.axes.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
+        self._redraw()
+
+    def _redraw(self, change=None) -> None:
+        self.result: Quantized = quantize_colors(self.image, k=self.k.value, seed=self.seed)
+        self.quantized.set_data(self.result.image)
+        error = np.abs(self.result.image.astype(float) - self.image).mean()
+        self.plot.axes[1].set_title(f"k = {self.k.value} colours found by k-means")
+        self.status.value = f"mean colour error: <b>{error:.1f}</b> of 255 per channel"
+        self.plot.render()

@@ -1,0 +1,84 @@
+"""Widgets without a browser: build under Agg, set a control's value, assert state and pixels."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from course_utils.data import photo  # noqa: E402
+from course_utils.perceptron import n_errors, perceptron_train  # noqa: E402
+from course_utils.widgets import (  # noqa: E402
+    ColourQuantizer,
+    PerceptronPlayground,
+    PerceptronStepper,
+    perceptron_dataset,
+)
+
+
+def test_playground_sliders_drive_errors_boundary_and_image():
+    pg = PerceptronPlayground(dataset="AND", w1=1.0, w2=1.0, b=1.0)  # the deck's "AND": OR
+    first_png, first_line = pg.plot.image.value, pg.artists.boundary.get_xydata().copy()
+    assert pg.errors == 2 and "2 of 4 wrong" in pg.status.value
+    pg.b.value = -1.0
+    assert pg.errors == 0 == n_errors(pg.w_tilde, pg.x, pg.y)
+    assert "all correct" in pg.status.value
+    assert pg.plot.image.value != first_png and bytes(pg.plot.image.value)[:4] == b"\x89PNG"
+    assert not np.allclose(pg.artists.boundary.get_xydata(), first_line)
+    assert len(pg.artists.wrong.get_offsets()) == 0
+
+
+def test_playground_dataset_switch_reloads_data():
+    pg = PerceptronPlayground(dataset="AND")
+    pg.dataset.value = "moons"
+    assert pg.x.shape == (60, 2)
+    assert pg.errors == n_errors(pg.w_tilde, pg.x, pg.y)
+    assert len(pg.artists.wrong.get_offsets()) == pg.errors
+
+
+def test_stepper_buttons_move_through_the_run():
+    st = PerceptronStepper(dataset="XOR", epochs=10)
+    assert st.step.max == 40 and st.step.value == 0 and not st.run.converged
+    assert "repeats every 1 epoch" in st.status.value
+    png = st.plot.image.value
+    st.next_visit.click()
+    assert st.step.value == 1 and np.array_equal(st.w_tilde, st.run.weights[1])
+    assert "update" in st.status.value and st.plot.image.value != png
+    st.next_epoch.click()
+    assert st.step.value == 5
+    st.reset.click()
+    assert st.step.value == 0 and np.all(st.w_tilde == 0)
+
+
+def test_stepper_controls_rerun_the_learning_rule():
+    st = PerceptronStepper(dataset="AND")
+    assert st.run.converged and "converged after 2 epoch" in st.status.value
+    st.start.value = "random"
+    st.lr.value = 0.1
+    expected = perceptron_train(*perceptron_dataset("AND"), lr=0.1, epochs=10,
+                                w0=np.random.default_rng(0).normal(size=3))
+    np.testing.assert_allclose(st.run.weights, expected.weights)
+    st.step.value = st.step.max
+    assert st.errors == expected.epoch_errors[-1]
+
+
+def test_unknown_dataset_is_refused():
+    with pytest.raises(Exception, match="Invalid selection"):
+        PerceptronPlayground(dataset="MNIST")
+
+
+def test_colour_quantizer_widget_recomputes_and_redraws():
+    widget = ColourQuantizer(photo_name="chelsea", k=4)
+    png, shown = widget.plot.image.value, widget.quantized.get_array().copy()
+    assert len(widget.result.palette) == 4 and bytes(png)[:4] == b"\x89PNG"
+    widget.k.value = 8
+    assert len(np.unique(widget.result.image.reshape(-1, 3), axis=0)) == 8
+    assert widget.plot.image.value != png
+    assert not np.array_equal(widget.quantized.get_array(), shown)
+    assert "k = 8" in widget.plot.axes[1].get_title()
+    widget.photo_name.value = "rocket"
+    assert widget.image.shape == photo("rocket").shape
+    assert widget.quantized.get_array().shape == photo("rocket").shape
+    assert widget.plot.axes[0].get_title().startswith("rocket")
+    with pytest.raises(ValueError, match="photo_name must be one of"):
+        ColourQuantizer(photo_name="coins")
