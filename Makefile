@@ -10,6 +10,7 @@ CONSTRAINTS ?= requirements/constraints.txt
 # pytest-xdist workers; each gets one BLAS/torch thread so 2 workers fill 2 cores, not 4.
 WORKERS     ?= 2
 LAB_ARGS    ?=
+LAB_EXTRA   :=
 
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
@@ -26,10 +27,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@echo "course environment ready in $(VENV)"
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_EXTRA) $(LAB_ARGS)
 
 # For a headless machine or a remote server: prints the URL, opens no browser.
-lab-headless: LAB_ARGS += --no-browser
+lab-headless: LAB_EXTRA := --no-browser
 lab-headless: lab
 
 test: setup

@@ -1,11 +1,11 @@
 """``python -m course_utils doctor`` checks this machine; ``assets`` prints the rows of the
-data/README.md checksum table; ``strip NB...`` cleans notebooks."""
+data/README.md checksum table; ``map`` prints the course map; ``strip NB...`` cleans notebooks."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = "usage: python -m course_utils doctor | assets | strip NOTEBOOK.ipynb [...]"
+USAGE = "usage: python -m course_utils doctor | assets | map | strip NOTEBOOK.ipynb [...]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
         from course_utils.data.assets import main as assets_main
 
         return assets_main(args[1:])
+    if args[:1] == ["map"]:
+        from course_utils.tour import course_map_markdown
+
+        print(course_map_markdown())
+        return 0
     if args[:1] == ["strip"] and len(args) > 1:
         from course_utils.hygiene import strip_notebook
 

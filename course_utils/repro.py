@@ -12,16 +12,13 @@ import numpy as np
 import torch
 
 
-def seed_everything(seed: int = 0, *, deterministic: bool = True) -> int:
+def seed_everything(seed: int = 0, *, deterministic: bool = True) -> None:
     """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA).
 
     Args:
         seed: a non-negative integer below 2**32.
         deterministic: also ask torch for deterministic algorithms. ``warn_only=True``,
             so an operation without a deterministic version warns instead of failing.
-
-    Returns:
-        The seed, so a setup cell can show what it used.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} ({seed!r})")
@@ -37,7 +34,6 @@ def seed_everything(seed: int = 0, *, deterministic: bool = True) -> int:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
-    return seed
 
 
 def device() -> torch.device:

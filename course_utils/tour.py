@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -62,10 +63,18 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
 )
 
 
-def course_map_markdown() -> str:
-    """``COURSE_MAP`` as a markdown table (so the README and notebook 00 say the same)."""
-    lines = ["| # | notebook | what it teaches |", "|---|---|---|"]
-    lines += [f"| {nb.number} | `{nb.number}_{nb.notebook}` | {nb.teaches} |" for nb in COURSE_MAP]
+def course_map_markdown(notebooks_dir: str | Path | None = None) -> str:
+    """``COURSE_MAP`` as a markdown table, marking which notebooks exist yet.
+
+    The README and notebook 00 carry this table verbatim (a test checks it); after adding
+    a notebook, paste the output of ``python -m course_utils map`` into both.
+    """
+    folder = Path(notebooks_dir) if notebooks_dir else Path(__file__).parents[1] / "notebooks"
+    lines = ["| # | notebook | what it teaches | status |", "|---|---|---|---|"]
+    for nb in COURSE_MAP:
+        ready = (folder / f"{nb.number}_{nb.notebook}.ipynb").exists()
+        status = "ready" if ready else "coming"
+        lines.append(f"| {nb.number} | `{nb.number}_{nb.notebook}` | {nb.teaches} | {status} |")
     return "\n".join(lines)
 
 

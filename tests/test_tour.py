@@ -50,18 +50,22 @@ def test_course_map_lists_the_fourteen_notebooks_in_order():
     assert COURSE_MAP[0].notebook == "welcome" and COURSE_MAP[13].notebook == "rnn_captioning"
     table = course_map_markdown().splitlines()
     assert len(table) == 16 and table[2].startswith("| 00 | `00_welcome` |")
+    assert table[2].endswith("| ready |") and table[15].endswith("| coming |")
+
+
+def test_readme_and_notebook_00_show_the_current_course_map():
+    table = course_map_markdown()
+    fix = "paste the output of `python -m course_utils map` into it"
+    assert table in (ROOT / "README.md").read_text(), f"README's course map is stale: {fix}"
+    welcome = (ROOT / "notebooks" / "00_welcome.ipynb").read_text()
+    cells = [("".join(c["source"])) for c in json.loads(welcome)["cells"]]
+    assert any(table in c for c in cells), f"notebook 00's course map is stale: {fix}"
 
 
 def test_course_map_names_the_notebooks_that_exist():
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         number, name = path.stem.split("_", 1)
         assert COURSE_MAP[int(number)].notebook == name, path.name
-
-
-def test_notebook_00_shows_the_course_map():
-    nb = json.loads((ROOT / "notebooks" / "00_welcome.ipynb").read_text(encoding="utf-8"))
-    texts = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert any(course_map_markdown() in t for t in texts)
 
 
 # -- hand-labelled boxes --------------------------------------------------------------------

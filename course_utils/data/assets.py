@@ -15,13 +15,14 @@ notebook's hand-drawn boxes on real photos).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
 import sys
 from pathlib import Path
 from typing import NamedTuple
+
+from course_utils.errors import unknown_name
 
 COLUMNS = ("file", "sha256", "bytes", "origin", "how to regenerate")
 README = "README.md"
@@ -138,10 +139,7 @@ def asset_path(name: str) -> Path:
     """
     table = load_table()
     if name not in table:
-        close = difflib.get_close_matches(str(name), list(table), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        listed = ", ".join(sorted(table)) or "none"
-        raise ValueError(f"unknown asset {name!r}.{hint} Listed in data/README.md: {listed}")
+        raise unknown_name("asset", name, sorted(table), listed="Listed in data/README.md")
     asset, path = table[name], data_dir() / name
     stamp = (path.stat().st_size, path.stat().st_mtime_ns) if path.is_file() else None
     if stamp is not None and _VERIFIED.get(path) == stamp:

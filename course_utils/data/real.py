@@ -14,7 +14,6 @@ with the network blocked.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from functools import cache
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.errors import unknown_name
 from course_utils.repro import numpy_rng
 
 
@@ -67,13 +67,6 @@ def list_photos() -> list[str]:
     return sorted(_PHOTOS)
 
 
-def _unknown_name(kind: str, name: object, known: list[str]) -> ValueError:
-    """A ValueError that lists what exists and suggests the closest name."""
-    close = difflib.get_close_matches(str(name), known, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"unknown {kind} {name!r}.{hint} Available: {', '.join(known)}")
-
-
 @cache
 def _load_rgb(name: str) -> np.ndarray:
     """The photo as uint8 (H, W, 3), read-only: callers get copies."""
@@ -109,7 +102,7 @@ def photo(name: str, *, gray: bool = False) -> np.ndarray:
         ValueError: unknown ``name`` (the message lists the available names).
     """
     if name not in _PHOTOS:
-        raise _unknown_name("photo", name, list_photos())
+        raise unknown_name("photo", name, list_photos())
     rgb = _load_rgb(name)
     if not gray:
         return rgb.copy()

@@ -6,12 +6,12 @@ Labels come in two encodings: ``"binary"`` {0, 1} and ``"bipolar"`` {-1, +1} (de
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
 import numpy as np
 from sklearn.datasets import make_blobs, make_circles, make_moons
 
+from course_utils.errors import unknown_name
 from course_utils.repro import numpy_rng
 
 ENCODINGS = ("binary", "bipolar")
@@ -34,12 +34,6 @@ TOY_SETS: dict[str, float] = {
     "circles": 0.08,
     "spirals": 0.1,
 }
-
-
-def _unknown(kind: str, name: str, known) -> ValueError:
-    close = difflib.get_close_matches(str(name), list(known), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(known)}.{hint}")
 
 
 def _check_encoding(encoding: str) -> None:
@@ -70,7 +64,7 @@ def logic_gate(name: str, *, encoding: str = "binary") -> tuple[np.ndarray, np.n
     """
     key = str(name).upper()
     if key not in GATES:
-        raise _unknown("gate", name, GATES)
+        raise unknown_name("gate", name, GATES)
     _check_encoding(encoding)
     bits = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=bool)
     if key == "NOT":
@@ -105,7 +99,7 @@ def toy_2d(
         x (ndarray[n, 2] float64) and y (ndarray[n] int64).
     """
     if name not in TOY_SETS:
-        raise _unknown("toy set", name, TOY_SETS)
+        raise unknown_name("toy set", name, TOY_SETS)
     _check_encoding(encoding)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4 or n % 2:
         raise ValueError(f"n must be an even int >= 4 (two balanced classes), got {n!r}")
