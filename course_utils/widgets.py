@@ -102,7 +102,7 @@ class PerceptronStepper(_Widget):
     """Run the learning rule one sample visit at a time and watch the boundary move (nb 01).
 
     Controls: data, learning rate, start (zeros or seeded random w~), epochs to run, and the
-    visit shown (a slider, with buttons for one visit and one epoch forward, and reset).
+    visit shown (a slider, with buttons: one visit, the next update, one epoch, reset).
     """
 
     def __init__(self, *, dataset: str = "XOR", lr: float = 1.0, epochs: int = 10,
@@ -117,24 +117,32 @@ class PerceptronStepper(_Widget):
                                         continuous_update=False)
         self.step = widgets.IntSlider(value=0, min=0, max=1, description="visit",
                                       continuous_update=False)
-        self.next_visit, self.next_epoch, self.reset = (
-            widgets.Button(description=d) for d in ("+1 visit", "+1 epoch", "reset"))
+        self.next_visit, self.next_update, self.next_epoch, self.reset = (
+            widgets.Button(description=d)
+            for d in ("+1 visit", "next update", "+1 epoch", "reset"))
         self.status = widgets.HTML()
         self.plot = FigureImage((8.4, 3.8), ncols=2)
         self.box = widgets.VBox([
             widgets.HBox([self.dataset, self.start, self.lr, self.epochs]),
-            widgets.HBox([self.step, self.next_visit, self.next_epoch, self.reset]),
+            widgets.HBox([self.step, self.next_visit, self.next_update, self.next_epoch,
+                          self.reset]),
             self.status, self.plot.image])
         for control in (self.dataset, self.lr, self.start, self.epochs):
             control.observe(self._rerun, names="value")
         self.step.observe(self._redraw, names="value")
         self.next_visit.on_click(lambda _: self._move(1))
+        self.next_update.on_click(lambda _: self._move(self._visits_to_next_update()))
         self.next_epoch.on_click(lambda _: self._move(len(self.y)))
         self.reset.on_click(lambda _: setattr(self.step, "value", 0))
         self._rerun()
 
     def _move(self, visits: int) -> None:
         self.step.value = min(self.step.value + visits, self.step.max)
+
+    def _visits_to_next_update(self) -> int:
+        """How many visits ahead the next update is (to the end of the run if none is)."""
+        ahead = np.flatnonzero(self.run.updated[self.step.value:])
+        return int(ahead[0]) + 1 if len(ahead) else self.step.max - self.step.value
 
     def _rerun(self, change=None) -> None:
         self.x, self.y = perceptron_dataset(self.dataset.value)

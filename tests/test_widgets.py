@@ -46,8 +46,20 @@ def test_stepper_buttons_move_through_the_run():
     assert "update" in st.status.value and st.plot.image.value != png
     st.next_epoch.click()
     assert st.step.value == 5
+    st.next_update.click()  # XOR from w~ = 0: every visit of the first epochs updates
+    assert st.step.value == 6 and st.run.updated[5]
     st.reset.click()
     assert st.step.value == 0 and np.all(st.w_tilde == 0)
+
+
+def test_stepper_next_update_skips_visits_without_an_update():
+    st = PerceptronStepper(dataset="blobs", epochs=5)
+    updates = np.flatnonzero(st.run.updated) + 1  # the visits that changed w~
+    for visit in updates:
+        st.next_update.click()
+        assert st.step.value == visit and "<b>update</b>" in st.status.value
+    st.next_update.click()  # none left: go to the end of the run
+    assert st.step.value == st.step.max
 
 
 def test_stepper_controls_rerun_the_learning_rule():
