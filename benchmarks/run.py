@@ -14,7 +14,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from course_utils.widgets import PerceptronPlayground, PerceptronStepper  # noqa: E402
+from course_utils.widgets import (  # noqa: E402
+    ColourQuantizer,
+    PerceptronPlayground,
+    PerceptronStepper,
+)
 
 REPEATS = 5
 
@@ -29,6 +33,10 @@ def _interactions():
     yield "PerceptronStepper: +1 visit", st.next_visit.click
     yield "PerceptronStepper: change lr (reruns)", lambda: setattr(
         st.lr, "value", 0.5 if st.lr.value != 0.5 else 1.0)
+    cq = ColourQuantizer(photo_name="chelsea", k=4)
+    yield "ColourQuantizer: move k", lambda: setattr(cq.k, "value", 12 if cq.k.value != 12 else 4)
+    yield "ColourQuantizer: switch photo", lambda: setattr(
+        cq.photo_name, "value", "coffee" if cq.photo_name.value != "coffee" else "chelsea")
 
 
 def main() -> int:

@@ -125,7 +125,8 @@ def _run(ex: Exercise, answer: Any) -> tuple[str, str]:
     """Run one exercise's test and turn every outcome into (status, message)."""
     if not callable(answer):
         return FAIL, (
-            f"expected a function called {ex.answer_name}, got a {type(answer).__name__}; "
+            f"expected a function called {ex.answer_name}, got {answer!r:.40} "
+            f"({type(answer).__name__}); "
             f"define it with `def {ex.answer_name}(...):`"
         )
     try:

@@ -329,6 +329,13 @@ def cluster_digits(images: np.ndarray, *, k: int = 10, seed: int = 0) -> Cluster
     return Clusters(kmeans.labels_, kmeans.cluster_centers_.reshape(-1, 8, 8))
 
 
+def count_colours(image: np.ndarray) -> int:
+    """How many distinct RGB colours a uint8 ``[H, W, 3]`` photo has (notebook 00)."""
+    image = _rgb_uint8(image, "count_colours")
+    packed = image.reshape(-1, 3).astype(np.int32) @ np.array([1 << 16, 1 << 8, 1])
+    return int(np.unique(packed).size)  # one int per colour: far faster than unique rows
+
+
 class Quantized(NamedTuple):
     """A photo redrawn with only ``k`` colours."""
 
@@ -362,9 +369,9 @@ def quantize_colors(
     fit_on = pixels[rng.choice(len(pixels), min(sample, len(pixels)), replace=False)]
     if len(np.unique(fit_on, axis=0)) < k:  # too few colours in the sample: use them all
         fit_on = pixels
-        if len(np.unique(pixels, axis=0)) < k:
-            raise ValueError(f"k={k} but the photo has only "
-                             f"{len(np.unique(pixels, axis=0))} distinct colours")
+        if count_colours(image) < k:
+            raise ValueError(f"k={k} but the photo has only {count_colours(image)} "
+                             "distinct colours")
     kmeans = KMeans(n_clusters=int(k), n_init=1, random_state=seed).fit(fit_on)
     palette = np.round(kmeans.cluster_centers_).astype(np.uint8)
     nearest = pairwise_distances_argmin(pixels, palette.astype(np.float64))  # each pixel's colour

@@ -20,7 +20,7 @@ from course_utils import perceptron
 from course_utils.data.real import photo
 from course_utils.data.toy import logic_gate, toy_2d
 from course_utils.plotting import data_extent, draw_decision, update_decision
-from course_utils.tour import Quantized, quantize_colors
+from course_utils.tour import Quantized, count_colours, quantize_colors
 
 GATE_CHOICES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
 TOY_CHOICES = ("blobs", "xor", "moons", "circles", "spirals")
@@ -36,11 +36,15 @@ def perceptron_dataset(name: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndar
 class FigureImage:
     """A pyplot-free matplotlib figure shown as a PNG in an ``ipywidgets.Image``."""
 
-    def __init__(self, figsize: tuple[float, float], *, dpi: int = 80, ncols: int = 1):
+    def __init__(self, figsize: tuple[float, float], *, dpi: int = 96, ncols: int = 1):
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(1, ncols)
-        self.image = widgets.Image(format="png")
+        # Shown at its own pixel size (a VBox would stretch it to the page width and blur
+        # it), shrinking with the page on a narrow screen.
+        size = widgets.Layout(width=f"{round(figsize[0] * dpi)}px", max_width="100%",
+                              height="auto", align_self="flex-start")
+        self.image = widgets.Image(format="png", layout=size)
 
     def render(self) -> None:
         """Draw the figure and hand the PNG bytes to the Image widget."""
@@ -232,7 +236,7 @@ class ColourQuantizer(_Widget):
     def _new_photo(self, change=None) -> None:
         self.image = photo(self.photo_name.value)
         self.original.set_data(self.image)
-        colours = len(np.unique(self.image.reshape(-1, 3), axis=0))
+        colours = count_colours(self.image)
         self.plot.axes[0].set_title(f"{self.photo_name.value}: {colours:,} colours")
         height, width = self.image.shape[:2]
         for artist in (self.original, self.quantized):  # new photo, new size

@@ -22,6 +22,7 @@ from course_utils.data import assets, digits, photo  # noqa: E402
 from course_utils.tour import (  # noqa: E402
     COURSE_MAP,
     cluster_digits,
+    count_colours,
     course_map_markdown,
     detect_faces,
     epsilon_greedy_bandit,
@@ -290,6 +291,14 @@ def test_quantized_photo_has_exactly_k_colours(k):
     distances = ((image.reshape(-1, 1, 3).astype(float) - q.palette[None].astype(float)) ** 2)
     nearest = distances.sum(-1).argmin(1)  # brute force: the nearest palette colour
     assert np.array_equal(nearest, q.labels.ravel())
+
+
+def test_count_colours_matches_unique_rows():
+    for name in ("chelsea", "coins", "horse"):
+        image = photo(name)
+        assert count_colours(image) == len(np.unique(image.reshape(-1, 3), axis=0))
+    with pytest.raises(ValueError, match="expects an RGB photo as uint8"):
+        count_colours(np.zeros((4, 4)))
 
 
 def test_more_colours_mean_a_closer_picture():

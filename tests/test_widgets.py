@@ -28,6 +28,13 @@ def test_playground_sliders_drive_errors_boundary_and_image():
     assert len(pg.artists.wrong.get_offsets()) == 0
 
 
+def test_figures_show_at_their_own_size_not_stretched():
+    pg = PerceptronPlayground()
+    width = pg.plot.figure.get_figwidth() * pg.plot.figure.dpi
+    assert pg.plot.image.layout.width == f"{round(width)}px"
+    assert pg.plot.image.layout.align_self == "flex-start"
+
+
 def test_playground_dataset_switch_reloads_data():
     pg = PerceptronPlayground(dataset="AND")
     pg.dataset.value = "moons"
