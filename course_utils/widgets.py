@@ -165,7 +165,7 @@ class PerceptronStepper(_Widget):
         right.plot(n_epochs, self.run.epoch_updates, "o--", label="updates in epoch")
         self.marker = right.axvline(0, color="gray", ls=":")
         top = max(self.run.epoch_updates.max(), self.run.epoch_errors.max()) + 1
-        right.set(xlabel="epoch (a fraction: part-way through it)", ylabel="count",
+        right.set(xlabel="epoch (dotted line: the visit shown)", ylabel="count",
                   xlim=(0, len(n_epochs) + 0.5), ylim=(-0.3, top))
         right.legend(loc="upper right", fontsize=8)
         self.step.unobserve(self._redraw, names="value")  # one redraw per rerun, not three
