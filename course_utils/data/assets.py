@@ -101,11 +101,8 @@ def load_table() -> dict[str, Asset]:
 
 def sha256_of(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as 64 lowercase hex digits."""
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _problem(asset: Asset, path: Path) -> str | None:
@@ -203,7 +200,3 @@ def main(argv: list[str] | None = None) -> int:
         texts = {"origin": row.origin, "regenerate": row.regenerate} if row else {}
         print(table_row(name, **texts))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
