@@ -1,42 +1,31 @@
 """Time every widget's redraw, as a student's slider move would trigger it.
 
-Run with ``make bench``. Prints one line per interaction: median and worst of N repeats,
-in milliseconds; the target is "well under a second" on a 2-core laptop.
+Run with ``make bench``. Each topic has a ``benchmarks/bench_<topic>.py`` whose
+``interactions()`` yields ``(name, action)`` pairs; this runner finds them all, so a new
+widget needs only a line in its topic's file. Prints one line per interaction: median and
+worst of N repeats, in milliseconds; the target is "well under a second" on a 2-core laptop.
 """
 
 from __future__ import annotations
 
+import importlib
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from course_utils.widgets import (  # noqa: E402
-    ColourQuantizer,
-    PerceptronPlayground,
-    PerceptronStepper,
-)
-
 REPEATS = 5
+HERE = Path(__file__).resolve().parent
 
 
 def _interactions():
-    pg = PerceptronPlayground(dataset="moons")
-    st = PerceptronStepper(dataset="blobs", epochs=20)
-    values = iter(range(10**6))
-    yield "PerceptronPlayground: move w1", lambda: setattr(pg.w1, "value", next(values) % 5 - 2.0)
-    yield "PerceptronPlayground: switch data", lambda: setattr(
-        pg.dataset, "value", "spirals" if pg.dataset.value != "spirals" else "moons")
-    yield "PerceptronStepper: +1 visit", st.next_visit.click
-    yield "PerceptronStepper: change lr (reruns)", lambda: setattr(
-        st.lr, "value", 0.5 if st.lr.value != 0.5 else 1.0)
-    cq = ColourQuantizer(photo_name="chelsea", k=4)
-    yield "ColourQuantizer: move k", lambda: setattr(cq.k, "value", 12 if cq.k.value != 12 else 4)
-    yield "ColourQuantizer: switch photo", lambda: setattr(
-        cq.photo_name, "value", "coffee" if cq.photo_name.value != "coffee" else "chelsea")
+    sys.path.insert(0, str(HERE))
+    for path in sorted(HERE.glob("bench_*.py")):
+        yield from importlib.import_module(path.stem).interactions()
 
 
 def main() -> int:

@@ -3,7 +3,8 @@
 An exercise is a stub the student fills in (it raises ``NotImplementedError`` until then)
 and a call ``check("01.nand_weights", nand_weights)`` that answers pass, fail with a hint,
 or "not attempted yet", never with a stack trace. The exercises themselves live in
-``course_utils.exercises``, one module per notebook.
+``course_utils.exercises``, one module per notebook topic, with the registry that both
+this module and they import (no import circle).
 """
 
 from __future__ import annotations
@@ -15,55 +16,19 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+from course_utils.exercises import _REGISTRY, CheckFailed, Exercise, exercise, load_all
+
+__all__ = ["_REGISTRY", "CheckFailed", "Exercise", "all_exercises", "check", "exercise",
+           "expect_error", "get_exercise", "show_source", "slide_check"]
+
 PASS, FAIL, NOT_ATTEMPTED = "pass", "fail", "not attempted"
 _ICONS = {PASS: "✅", FAIL: "❌", NOT_ATTEMPTED: "⏳"}
 _COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_ATTEMPTED: "#9a6700"}
 
 
-class CheckFailed(AssertionError):
-    """Raised by an exercise's test with a hint for the student."""
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One exercise: ``test(answer)`` returns on success, raises ``CheckFailed(hint)`` otherwise.
-
-    Attributes:
-        id: ``"<notebook number>.<answer_name>"``, e.g. ``"01.nand_weights"``.
-        title: one line shown in the checker's verdict.
-        answer_name: the name the notebook's stub and solution cells define.
-        test: checks a callable answer against an independent reference.
-    """
-
-    id: str
-    title: str
-    answer_name: str
-    test: Callable[[Callable[..., Any]], None]
-
-
-_REGISTRY: dict[str, Exercise] = {}
-
-
-def exercise(id: str, *, title: str) -> Callable[[Callable], Exercise]:
-    """Decorator that registers ``test`` as exercise ``id`` (``"NN.answer_name"``)."""
-    notebook, sep, answer_name = id.partition(".")
-    if not (sep and notebook.isdigit() and answer_name.isidentifier()):
-        raise ValueError(f"exercise id must look like '01.answer_name', got {id!r}")
-
-    def register(test: Callable[[Callable[..., Any]], None]) -> Exercise:
-        if id in _REGISTRY:
-            raise ValueError(f"exercise {id!r} is registered twice")
-        _REGISTRY[id] = Exercise(id=id, title=title, answer_name=answer_name, test=test)
-        return _REGISTRY[id]
-
-    return register
-
-
 def all_exercises() -> dict[str, Exercise]:
-    """Every registered exercise by id (importing ``course_utils.exercises`` registers them)."""
-    import course_utils.exercises  # noqa: F401  (registers on import)
-
-    return dict(_REGISTRY)
+    """Every registered exercise by id (loads the exercise modules on first use)."""
+    return dict(load_all())
 
 
 def get_exercise(id: str) -> Exercise:

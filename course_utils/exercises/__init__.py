@@ -1,3 +1,96 @@
-"""Exercises, one module per notebook; importing this package registers them all."""
+"""The exercise registry, and one module of exercises per notebook topic.
 
-from course_utils.exercises import perceptron, welcome  # noqa: F401
+A module here registers its checkers with ``@exercise("NN.answer_name", title=...)``;
+``course_utils.checks.check`` finds them. Both import this small registry and nothing
+imports back: the topic modules are loaded lazily, all of them, on the first lookup
+(``load_all``), so a new ``exercises/<topic>.py`` is found without being listed anywhere.
+
+Checkers raise ``CheckFailed(hint)``. They pass only on positive evidence: read every
+answer through ``answer_array`` / ``answer_number``, which refuse NaN, inf, a wrong type
+and a wrong shape with a hint, before comparing it with an independent reference.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from course_utils.validate import as_array, as_number
+
+
+class CheckFailed(AssertionError):
+    """Raised by an exercise's test with a hint for the student."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: ``test(answer)`` returns on success, raises ``CheckFailed(hint)`` otherwise.
+
+    Attributes:
+        id: ``"<notebook number>.<answer_name>"``, e.g. ``"01.nand_weights"``.
+        title: one line shown in the checker's verdict.
+        answer_name: the name the notebook's stub and solution cells define.
+        test: checks a callable answer against an independent reference.
+        perturb: optional ``output -> wrong output`` for the generic "one number changed
+            must fail" test, for an answer whose output a changed number would not make
+            wrong (None: the test changes the largest number's sign).
+    """
+
+    id: str
+    title: str
+    answer_name: str
+    test: Callable[[Callable[..., Any]], None]
+    perturb: Callable[[Any], Any] | None = None
+
+
+_REGISTRY: dict[str, Exercise] = {}
+_loaded = False
+
+
+def exercise(id: str, *, title: str,
+             perturb: Callable[[Any], Any] | None = None) -> Callable[[Callable], Exercise]:
+    """Decorator that registers ``test`` as exercise ``id`` (``"NN.answer_name"``)."""
+    notebook, sep, answer_name = id.partition(".")
+    if not (sep and notebook.isdigit() and answer_name.isidentifier()):
+        raise ValueError(f"exercise id must look like '01.answer_name', got {id!r}")
+
+    def register(test: Callable[[Callable[..., Any]], None]) -> Exercise:
+        if id in _REGISTRY:
+            raise ValueError(f"exercise {id!r} is registered twice")
+        _REGISTRY[id] = Exercise(id=id, title=title, answer_name=answer_name, test=test,
+                                 perturb=perturb)
+        return _REGISTRY[id]
+
+    return register
+
+
+def load_all() -> dict[str, Exercise]:
+    """Import every exercise module in this package (once) and return the registry."""
+    global _loaded
+    if not _loaded:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        _loaded = True
+    return _REGISTRY
+
+
+def answer_array(value: Any, what: str, *, shape: Sequence[int | None] | None = None,
+                 dtype: str | None = "float") -> np.ndarray:
+    """The student's ``value`` as a finite array of the right shape, or ``CheckFailed``."""
+    try:
+        return as_array(value, what, shape=shape, dtype=dtype)
+    except ValueError as error:
+        raise CheckFailed(str(error)) from None
+
+
+def answer_number(value: Any, what: str, *, integer: bool = False) -> float | int:
+    """The student's ``value`` as one finite number, or ``CheckFailed``."""
+    try:
+        return as_number(value, what, integer=integer)
+    except ValueError as error:
+        raise CheckFailed(str(error)) from None

@@ -6,8 +6,8 @@ from itertools import product
 
 import numpy as np
 
-from course_utils.checks import CheckFailed, exercise
 from course_utils.data.toy import logic_gate
+from course_utils.exercises import CheckFailed, exercise
 from course_utils.perceptron import BOOLEAN_FUNCTIONS, gate_inputs, perceptron_step
 
 

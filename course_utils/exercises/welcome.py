@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks import CheckFailed, exercise
+from course_utils.exercises import CheckFailed, exercise
 
 
 def _array(value, what: str) -> np.ndarray:

@@ -1,26 +1,14 @@
-"""Interactive widgets for the notebooks: ipywidgets controls driving our math modules.
-
-Each widget is a class: explicit controls wired with ``observe(..., names="value")``, a
-figure built once whose artists are updated in place, and the numbers from a pure function
-in a math module. The figure is rendered into an ``ipywidgets.Image``, so it works with the
-inline backend, with Agg (tests, CI) and in any Jupyter front end; no ipympl needed.
-In a notebook: ``pg = PerceptronPlayground(dataset="AND")`` then ``pg``.
-"""
+"""Widgets of notebook 01: the perceptron playground and the learning-rule stepper."""
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from course_utils import perceptron
-from course_utils.data.real import photo
 from course_utils.data.toy import logic_gate, toy_2d
 from course_utils.plotting import data_extent, draw_decision, update_decision
-from course_utils.tour import Quantized, count_colours, quantize_colors
+from course_utils.widgets.base import FigureImage, Widget
 
 GATE_CHOICES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
 TOY_CHOICES = ("blobs", "xor", "moons", "circles", "spirals")
@@ -33,36 +21,7 @@ def perceptron_dataset(name: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndar
     return toy_2d(name, n=60, seed=seed, encoding="bipolar")
 
 
-class FigureImage:
-    """A pyplot-free matplotlib figure shown as a PNG in an ``ipywidgets.Image``."""
-
-    def __init__(self, figsize: tuple[float, float], *, dpi: int = 96, ncols: int = 1):
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(self.figure)
-        self.axes = self.figure.subplots(1, ncols)
-        # Shown at its own pixel size (a VBox would stretch it to the page width and blur
-        # it), shrinking with the page on a narrow screen.
-        size = widgets.Layout(width=f"{round(figsize[0] * dpi)}px", max_width="100%",
-                              height="auto", align_self="flex-start")
-        self.image = widgets.Image(format="png", layout=size)
-
-    def render(self) -> None:
-        """Draw the figure and hand the PNG bytes to the Image widget."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
-
-
-class _Widget:
-    """Displays as its ``box`` (a VBox of controls and image) in a notebook."""
-
-    box: widgets.Widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
-
-
-class PerceptronPlayground(_Widget):
+class PerceptronPlayground(Widget):
     """Sliders for w1, w2 and b over a gate or 2D set: live boundary and mistakes (notebook 01)."""
 
     def __init__(self, *, dataset: str = "AND", w1: float = 1.0, w2: float = 1.0, b: float = 0.0):
@@ -102,7 +61,7 @@ class PerceptronPlayground(_Widget):
         self.plot.render()
 
 
-class PerceptronStepper(_Widget):
+class PerceptronStepper(Widget):
     """Run the learning rule one sample visit at a time and watch the boundary move (nb 01).
 
     Controls: data, learning rate, start (zeros or seeded random w~), epochs to run, and the
@@ -199,55 +158,3 @@ class PerceptronStepper(_Widget):
         cycle = perceptron.find_cycle(run)
         loop = f"; w~ repeats every {cycle[1]} epoch(s)" if cycle else ""
         return f"not converged: fewest errors after an epoch = {run.epoch_errors.min()}{loop}"
-
-
-COLOUR_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "china", "flower")
-
-
-class ColourQuantizer(_Widget):
-    """Pick a photo and a number of colours k; see the photo redrawn with k k-means colours.
-
-    Attributes:
-        photo_name: the ``Dropdown`` of photos. k: the ``IntSlider`` for k (2 to 16).
-        result: the latest ``Quantized`` (image, palette, labels).
-    """
-
-    def __init__(self, *, photo_name: str = "chelsea", k: int = 4, seed: int = 0):
-        if photo_name not in COLOUR_PHOTOS:
-            raise ValueError(f"photo_name must be one of {COLOUR_PHOTOS}, got {photo_name!r}")
-        self.seed = seed
-        self.photo_name = widgets.Dropdown(options=COLOUR_PHOTOS, value=photo_name,
-                                           description="photo")
-        self.k = widgets.IntSlider(value=k, min=2, max=16, description="k colours",
-                                   continuous_update=False)
-        self.status = widgets.HTML()
-        self.plot = FigureImage((8.6, 3.6), ncols=2)
-        self.box = widgets.VBox([widgets.HBox([self.photo_name, self.k, self.status]),
-                                 self.plot.image])
-        left, right = self.plot.axes
-        self.original = left.imshow(np.zeros((2, 2, 3), dtype=np.uint8))
-        self.quantized = right.imshow(np.zeros((2, 2, 3), dtype=np.uint8))
-        for ax in self.plot.axes:
-            ax.set_axis_off()
-        self.photo_name.observe(self._new_photo, names="value")
-        self.k.observe(self._redraw, names="value")
-        self._new_photo()
-
-    def _new_photo(self, change=None) -> None:
-        self.image = photo(self.photo_name.value)
-        self.original.set_data(self.image)
-        colours = count_colours(self.image)
-        self.plot.axes[0].set_title(f"{self.photo_name.value}: {colours:,} colours")
-        height, width = self.image.shape[:2]
-        for artist in (self.original, self.quantized):  # new photo, new size
-            artist.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
-            artist.axes.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
-        self._redraw()
-
-    def _redraw(self, change=None) -> None:
-        self.result: Quantized = quantize_colors(self.image, k=self.k.value, seed=self.seed)
-        self.quantized.set_data(self.result.image)
-        error = np.abs(self.result.image.astype(float) - self.image).mean()
-        self.plot.axes[1].set_title(f"k = {self.k.value} colours found by k-means")
-        self.status.value = f"mean colour error: <b>{error:.1f}</b> of 255 per channel"
-        self.plot.render()

@@ -1,0 +1,30 @@
+"""Figures for the notebooks (matplotlib only; the numbers come from the math modules).
+
+One module per topic (``perceptron``, ``tour``, ...) on a shared ``base``; everything is
+re-exported here, so notebooks write ``from course_utils.plotting import plot_decision``.
+"""
+
+from course_utils.plotting.base import (
+    BOX_COLOURS,
+    CLASS_COLOURS,
+    REGION_CMAP,
+    data_extent,
+    draw_box,
+    figure,
+    html_table,
+    subplots,
+)
+from course_utils.plotting.perceptron import (
+    DecisionArtists,
+    draw_decision,
+    plot_decision,
+    plot_training_curve,
+    update_decision,
+)
+from course_utils.plotting.tour import (
+    plot_bandit,
+    plot_boxes,
+    plot_digit_grid,
+    plot_segmentation,
+    plot_top_k,
+)

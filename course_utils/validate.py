@@ -1,0 +1,136 @@
+"""One way to refuse bad data, for data-taking functions and exercise checkers alike.
+
+Every public function that takes arrays passes them through ``as_array`` (or
+``require_finite`` for tensors it keeps as tensors), so NaN, inf, a wrong dtype or a wrong
+shape all get one kind of message: what was wrong, where, and what would be right::
+
+    as_array([[np.nan, 1.0]], "x", shape=(None, 2))
+    ValueError: x must be finite (no NaN or inf), but x[0, 0] is nan
+
+Exercise checkers use ``course_utils.exercises.answer_array``, which turns the same
+``ValueError`` into a hint for the student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+_KINDS = {"float": "fc", "int": "iu", "bool": "b"}
+
+
+def _to_numpy(value: Any, name: str) -> np.ndarray:
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be an array of numbers, got {value!r:.60}: {error}") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise ValueError(f"{name} must be an array of numbers, got {value!r:.60} "
+                         f"(dtype {array.dtype})")
+    return array
+
+
+def describe_shape(shape: Sequence[int | None]) -> str:
+    """``(None, 2)`` -> ``'(N, 2)'``: the shape a message asks for, free axes as letters."""
+    letters = iter("NMKLPQ")
+    dims = [next(letters) if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None]) -> None:
+    """Raise ``ValueError`` unless ``array.shape`` matches ``shape`` (None = any length)."""
+    ok = array.ndim == len(shape) and all(
+        want is None or got == want for got, want in zip(array.shape, shape, strict=True))
+    if not ok:
+        raise ValueError(f"{name} must have shape {describe_shape(shape)}, got "
+                         f"{tuple(array.shape)}")
+
+
+def first_bad_value(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
+    """Index and value of the first NaN or inf in ``array``, or None when all are finite."""
+    if array.dtype.kind not in "fc":
+        return None
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return index, array[index]
+
+
+def require_finite(value: Any, name: str) -> None:
+    """Raise ``ValueError`` naming the first NaN or inf in an array or tensor ``value``."""
+    array = _to_numpy(value, name)
+    found = first_bad_value(array)
+    if found is not None:
+        index, bad = found
+        where = f"{name}[{', '.join(map(str, index))}]" if index else name
+        raise ValueError(f"{name} must be finite (no NaN or inf), but {where} is {bad}")
+
+
+def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None,
+             dtype: str | None = "float", finite: bool = True) -> np.ndarray:
+    """``value`` as a numpy array, or a ``ValueError`` saying what is wrong with it.
+
+    Args:
+        value: an array, nested list, number or torch tensor.
+        name: the argument's name, used in the message.
+        shape: the expected shape; ``None`` in it means any length on that axis.
+        dtype: ``"float"`` (returns float64; ints and bools are accepted and converted),
+            ``"int"`` (returns int64; floats holding whole numbers are accepted),
+            ``"bool"``, or ``None`` to keep the dtype.
+        finite: refuse NaN and inf.
+
+    Returns:
+        ndarray with the requested dtype and shape.
+    """
+    array = _to_numpy(value, name)
+    if shape is not None:
+        check_shape(array, name, shape)
+    if finite:
+        require_finite(array, name)
+    if dtype is None:
+        return array
+    if dtype not in _KINDS:
+        raise ValueError(f"dtype must be one of {sorted(_KINDS)} or None, got {dtype!r}")
+    if dtype == "float":
+        if array.dtype.kind not in "fciub":
+            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+        if array.dtype.kind == "c":
+            raise ValueError(f"{name} must be real numbers, got complex dtype {array.dtype}")
+        return array.astype(np.float64, copy=False)
+    if dtype == "int":
+        if array.dtype.kind in "iub":
+            return array.astype(np.int64, copy=False)
+        if array.dtype.kind == "f" and np.all(array == np.round(array)):
+            return array.astype(np.int64)
+        raise ValueError(f"{name} must hold whole numbers (int), got dtype {array.dtype}")
+    if array.dtype.kind != "b":
+        raise ValueError(f"{name} must hold booleans (True/False), got dtype {array.dtype}")
+    return array
+
+
+def as_number(value: Any, name: str, *, minimum: float | None = None,
+              maximum: float | None = None, integer: bool = False) -> float | int:
+    """A finite real number within [minimum, maximum], or a ``ValueError`` that says which.
+
+    Bools are refused (``True`` is not a learning rate); numpy and torch scalars are fine.
+    """
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    kind = Integral if integer else Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "a whole number" if integer else "a number"
+        raise ValueError(f"{name} must be {what}, got {value!r:.40} ({type(value).__name__})")
+    if not integer and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return int(value) if integer else float(value)

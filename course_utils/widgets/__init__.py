@@ -1,0 +1,17 @@
+"""Interactive widgets for the notebooks: ipywidgets controls driving our math modules.
+
+One module per topic (``perceptron``, ``tour``, ...) on a shared ``base`` (``FigureImage``,
+``Widget``); everything is re-exported here, so notebooks write
+``from course_utils.widgets import PerceptronPlayground``. In a notebook:
+``pg = PerceptronPlayground(dataset="AND")`` then ``pg``.
+"""
+
+from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.perceptron import (
+    GATE_CHOICES,
+    TOY_CHOICES,
+    PerceptronPlayground,
+    PerceptronStepper,
+    perceptron_dataset,
+)
+from course_utils.widgets.tour import COLOUR_PHOTOS, ColourQuantizer
