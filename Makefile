@@ -11,6 +11,8 @@ CONSTRAINTS ?= requirements/constraints.txt
 WORKERS     ?= 2
 LAB_ARGS    ?=
 LAB_EXTRA   :=
+# JupyterLab refuses to start as root (containers, some cloud VMs) unless told it may.
+LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
@@ -27,7 +29,8 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@echo "course environment ready in $(VENV)"
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_EXTRA) $(LAB_ARGS)
+	@$(if $(LAB_ROOT),echo "running as root (a container or cloud VM?): starting JupyterLab with --allow-root",:)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_EXTRA) $(LAB_ROOT) $(LAB_ARGS)
 
 # For a headless machine or a remote server: prints the URL, opens no browser.
 lab-headless: LAB_EXTRA := --no-browser

@@ -14,17 +14,18 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.repro import numpy_rng
+from course_utils.validate import as_array, as_number
 
 
 def _as_2d(x: np.ndarray, name: str = "x") -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = as_array(x, name)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty 2D array (N, D), got shape {x.shape}")
     return x
 
 
 def _check_bipolar(y: np.ndarray, n: int) -> np.ndarray:
-    y = np.asarray(y)
+    y = as_array(y, "y", dtype=None)
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},) to match x, got {y.shape}")
     if not np.isin(y, (-1, 1)).all():
@@ -36,7 +37,7 @@ def _check_bipolar(y: np.ndarray, n: int) -> np.ndarray:
 
 
 def _check_weights(w_tilde: np.ndarray, d: int) -> np.ndarray:
-    w_tilde = np.asarray(w_tilde, dtype=np.float64)
+    w_tilde = as_array(w_tilde, "w_tilde")
     if w_tilde.shape != (d + 1,):
         raise ValueError(
             f"w_tilde must have shape ({d + 1},) = {d} weights + 1 bias for inputs with "
@@ -89,15 +90,25 @@ def perceptron_step(
     Returns:
         The new weights (a new array) and whether an update happened.
     """
-    w_tilde = np.asarray(w_tilde, dtype=np.float64)
-    x_tilde = np.asarray(x_tilde, dtype=np.float64)
+    w_tilde = as_array(w_tilde, "w_tilde")
+    x_tilde = as_array(x_tilde, "x_tilde")
     if w_tilde.shape != x_tilde.shape or w_tilde.ndim != 1:
         raise ValueError(f"w_tilde {w_tilde.shape} and x_tilde {x_tilde.shape} must be "
                          "1D arrays of the same length (D weights + bias)")
-    if y not in (-1, 1):
+    if isinstance(y, bool) or y not in (-1, 1):
         raise ValueError(f"y must be -1 or +1, got {y!r}")
+    return _step(w_tilde, x_tilde, int(y), _check_lr(lr))
+
+
+def _check_lr(lr: float) -> float:
+    lr = as_number(lr, "lr")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
+    return lr
+
+
+def _step(w_tilde: np.ndarray, x_tilde: np.ndarray, y: int, lr: float) -> tuple[np.ndarray, bool]:
+    """``perceptron_step`` on inputs already checked (the training loop's inner step)."""
     if y * (w_tilde @ x_tilde) > 0:  # correct with room to spare: leave w~ alone
         return w_tilde.copy(), False
     return w_tilde + lr * y * x_tilde, True  # moves w~ . x~ towards y by lr * |x~|^2
@@ -148,13 +159,14 @@ def perceptron_train(
     y = _check_bipolar(y, len(x))
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    lr = _check_lr(lr)
     w = np.zeros(x.shape[1] + 1) if w0 is None else _check_weights(w0, x.shape[1]).copy()
     x_tilde, rng = augment(x), None if shuffle_seed is None else numpy_rng(shuffle_seed)
     weights, visited, updated, epoch_weights, epoch_updates, epoch_errors = [w], [], [], [w], [], []
     for _ in range(int(epochs)):
         order = np.arange(len(x)) if rng is None else rng.permutation(len(x))
         for i in order:
-            w, changed = perceptron_step(w, x_tilde[i], int(y[i]), lr=lr)
+            w, changed = _step(w, x_tilde[i], int(y[i]), lr)
             weights.append(w), visited.append(i), updated.append(changed)
         epoch_updates.append(int(np.sum(updated[-len(x):])))
         epoch_weights.append(w)
@@ -193,7 +205,7 @@ def boundary_segment(
     or w1 = w2 = 0 (then every point is in one class and there is no boundary).
     """
     w1, w2, b = _check_weights(w_tilde, 2)
-    x0, x1, y0, y1 = extent
+    x0, x1, y0, y1 = as_array(extent, "extent", shape=(4,))
     if not (x0 < x1 and y0 < y1):
         raise ValueError(f"extent must be (x_min, x_max, y_min, y_max) with min < max, "
                          f"got {extent}")
@@ -215,8 +227,8 @@ def decision_grid(
 
     Row 0 is y_min (use ``origin="lower"`` with imshow).
     """
-    if resolution < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    resolution = as_number(resolution, "resolution", minimum=2, integer=True)
+    extent = as_array(extent, "extent", shape=(4,))
     xs = np.linspace(extent[0], extent[1], resolution)
     ys = np.linspace(extent[2], extent[3], resolution)
     gx, gy = np.meshgrid(xs, ys)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from course_utils.data.assets import asset_path
+from course_utils.validate import as_array
 
 
 class CourseNotebook(NamedTuple):
@@ -209,7 +210,7 @@ def segment_objects(
     from scipy import ndimage as ndi
     from skimage import filters, measure, segmentation
 
-    gray = np.asarray(gray)
+    gray = as_array(gray, "gray", dtype=None)
     if gray.ndim != 2 or not np.issubdtype(gray.dtype, np.floating) or gray.min() < 0 \
             or gray.max() > 1:
         raise ValueError(f"expected a grayscale float image [H, W] in [0, 1] "
@@ -239,7 +240,7 @@ class DigitGenerator(NamedTuple):
 
 
 def _flat_images(images: np.ndarray, side: int = 8) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float64)
+    images = as_array(images, "images")
     if images.ndim < 2 or images.shape[-2:] != (side, side) or images.size == 0:
         raise ValueError(f"expected images [N, {side}, {side}] or [N, 1, {side}, {side}] "
                          f"(e.g. digits().x_train), got shape {list(images.shape)}")
@@ -401,7 +402,7 @@ def epsilon_greedy_bandit(
         payout: ``[arms]`` probabilities in [0, 1], unknown to the agent.
         steps: number of pulls. epsilon: exploration rate in [0, 1]. seed: fixes the run.
     """
-    payout = np.asarray(payout, dtype=np.float64)
+    payout = as_array(payout, "payout")
     if payout.ndim != 1 or payout.size == 0 or payout.min() < 0 or payout.max() > 1:
         raise ValueError(f"payout must be a non-empty list of probabilities, got {payout}")
     if not 0 <= epsilon <= 1 or isinstance(steps, bool) or not isinstance(steps, int | np.integer) \

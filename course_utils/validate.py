@@ -69,7 +69,9 @@ def require_finite(value: Any, name: str) -> None:
     found = first_bad_value(array)
     if found is not None:
         index, bad = found
-        where = f"{name}[{', '.join(map(str, index))}]" if index else name
+        at = ", ".join(map(str, index))
+        where = (f"{name}[{at}]" if name.isidentifier() else f"its entry [{at}]") if index else (
+            "it")
         raise ValueError(f"{name} must be finite (no NaN or inf), but {where} is {bad}")
 
 

@@ -7,18 +7,12 @@ from itertools import product
 import numpy as np
 
 from course_utils.data.toy import logic_gate
-from course_utils.exercises import CheckFailed, exercise
+from course_utils.exercises import CheckFailed, answer_array, exercise
 from course_utils.perceptron import BOOLEAN_FUNCTIONS, gate_inputs, perceptron_step
 
 
 def _vector(value, length: int, what: str) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} must be numbers, got {value!r}") from None
-    if array.shape != (length,):
-        raise CheckFailed(f"{what} must have {length} numbers, got shape {array.shape}")
-    return array
+    return answer_array(value, what, shape=(length,))
 
 
 @exercise("01.nand_weights", title="NAND as one perceptron")
@@ -66,7 +60,13 @@ def _separable_by_search() -> set[str]:
     return found
 
 
-@exercise("01.separable_functions", title="which boolean functions can one perceptron learn")
+def _drop_one(columns):
+    """A wrong answer next to the reference: the same truth columns less one."""
+    return set(sorted(columns)[1:])
+
+
+@exercise("01.separable_functions", title="which boolean functions can one perceptron learn",
+          perturb=_drop_one)
 def _separable(answer) -> None:
     got = answer()
     if not isinstance(got, set | frozenset | list | tuple):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.exercises import CheckFailed, exercise
+from course_utils.exercises import CheckFailed, answer_array, exercise
 
 
 def _array(value, what: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{what} must be numbers, got {type(value).__name__}") from None
+    return answer_array(value, what)
 
 
 def _grayscale_cases() -> list[np.ndarray]:
