@@ -1,0 +1,84 @@
+"""Gradient checking: centred finite differences and a report that says how close (nb 03).
+
+``numerical_gradient(f, x)`` perturbs each entry of ``x`` by +-h and measures
+``(f(x + h) - f(x - h)) / 2h``: error O(h^2), so float64 with h = 1e-5 agrees with a correct
+analytic gradient to about 1e-9 relative. ``assert_grad_close`` raises with the karpathy
+report (exact / approximate / max difference) when they do not agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils.validate import as_array, as_number, check_shape
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
+                       dout=None, h: float = 1e-5) -> np.ndarray:
+    """Centred finite-difference gradient of ``sum(f(x) * dout)`` with respect to x.
+
+    Args:
+        f: function of the array x (it may read x in place: x is restored after each probe).
+        x: float array, perturbed in place entry by entry.
+        dout: upstream gradient, the shape of f(x) (None: f returns a scalar).
+        h: the step; 1e-5 balances truncation (h^2) and rounding (eps / h) in float64.
+    """
+    x = as_array(x, "x")
+    h = as_number(h, "h", minimum=1e-12)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = np.asarray(f(x), dtype=np.float64)
+        x[i] = old - h
+        minus = np.asarray(f(x), dtype=np.float64)
+        x[i] = old
+        diff = plus - minus if dout is None else (plus - minus) * dout
+        grad[i] = np.sum(diff) / (2 * h)
+    return grad
+
+
+def relative_error(a, b) -> float:
+    """max |a - b| / max(|a| + |b|), elementwise; 0 when both are zero."""
+    a, b = as_array(a, "a"), as_array(b, "b")
+    check_shape(b, "b", a.shape)
+    denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)
+    return float(np.max(np.abs(a - b) / denom)) if a.size else 0.0
+
+
+class GradReport(NamedTuple):
+    """How an analytic gradient compares with a reference one."""
+
+    name: str
+    exact: bool
+    approximate: bool
+    max_diff: float
+    rel_error: float
+
+    def __str__(self) -> str:
+        return (f"{self.name:12s} | exact: {str(self.exact):5s} | approximate: "
+                f"{str(self.approximate):5s} | maxdiff: {self.max_diff:.3g} | "
+                f"rel error: {self.rel_error:.3g}")
+
+
+def compare(name: str, analytic, reference, *, rtol: float = 1e-6, atol: float = 1e-8
+            ) -> GradReport:
+    """Compare two gradients as nn-zero-to-hero's ``cmp`` does: exact, close, max diff."""
+    a = as_array(analytic, f"{name} (analytic)")
+    r = as_array(reference, f"{name} (reference)")
+    check_shape(a, f"{name} (analytic)", r.shape)
+    return GradReport(name, bool(np.array_equal(a, r)),
+                      bool(np.allclose(a, r, rtol=rtol, atol=atol)),
+                      float(np.max(np.abs(a - r))) if a.size else 0.0, relative_error(a, r))
+
+
+def assert_grad_close(name: str, analytic, reference, *, rtol: float = 1e-6,
+                      atol: float = 1e-8) -> GradReport:
+    """``compare`` that raises ``AssertionError`` with the report when they are not close."""
+    report = compare(name, analytic, reference, rtol=rtol, atol=atol)
+    if not report.approximate:
+        raise AssertionError(f"gradient mismatch: {report}")
+    return report
