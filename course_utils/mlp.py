@@ -110,9 +110,10 @@ class MLP:
             rows = self.rng.choice(n, self.batch_size, replace=False)
             x, y = x[rows], np.asarray(y)[rows]
         loss, grads = self.loss_and_grads(x, y)
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss} at step {self.steps + 1}: the "
-                                     f"learning rate {self.lr:g} is too large for this network")
+        if not np.isfinite(loss) or loss > 1e6:  # cross-entropy starts near log(classes)
+            raise FloatingPointError(f"the loss reached {loss:.3g} at step {self.steps + 1}: "
+                                     f"the learning rate {self.lr:g} is too large for this "
+                                     "network (training diverged)")
         self.layers = [Layer(layer.w - self.lr * g.w, layer.b - self.lr * g.b)
                        for layer, g in zip(self.layers, grads, strict=True)]
         self.steps += 1
@@ -241,3 +242,52 @@ def count_linear_pieces(y, x) -> int:
     # a kink between two samples shows as two slope changes in a row: count it once
     starts = changes & ~np.r_[False, changes[:-1]]
     return int(starts.sum()) + 1
+
+
+# -- the playground's state: a plain object the widget steps -------------------------------
+
+class PlaygroundRun:
+    """A dataset split in train / test, an ``MLP``, and its loss history (notebook 02).
+
+    The playground widget calls ``advance(steps)`` on each tick of its Play control and
+    redraws; tests call it directly. ``diverged`` holds the message when training blew up.
+    """
+
+    def __init__(self, *, dataset: str = "xor", noise: float | None = None, layers: int = 1,
+                 units: int = 8, activation: str = "tanh", lr: float = 0.3,
+                 batch_size: int | None = 32, l2: float = 0.0, n: int = 200, seed: int = 0):
+        from course_utils.data.toy import toy_2d
+
+        layers = as_number(layers, "layers", minimum=1, maximum=6, integer=True)
+        units = as_number(units, "units", minimum=1, maximum=64, integer=True)
+        x, y = toy_2d(dataset, n=2 * n, noise=noise, seed=seed)
+        self.x_train, self.y_train, self.x_test, self.y_test = x[:n], y[:n], x[n:], y[n:]
+        self.net = MLP([2, *[units] * layers, 2], activation=activation, lr=lr, l2=l2,
+                       batch_size=batch_size, seed=seed)
+        self.history: dict[str, list[float]] = {"step": [], "train_loss": [], "test_loss": []}
+        self.diverged: str | None = None
+        self._record()
+
+    def _record(self) -> None:
+        self.history["step"].append(self.net.steps)
+        self.history["train_loss"].append(self.net.loss(self.x_train, self.y_train))
+        self.history["test_loss"].append(self.net.loss(self.x_test, self.y_test))
+
+    def advance(self, steps: int = 10) -> None:
+        """Take ``steps`` training steps (none once diverged), then record the losses."""
+        if self.diverged:
+            return
+        try:
+            for _ in range(steps):
+                self.net.step(self.x_train, self.y_train)
+            self._record()
+        except FloatingPointError as error:
+            self.diverged = str(error)
+
+    @property
+    def train_accuracy(self) -> float:
+        return self.net.accuracy(self.x_train, self.y_train)
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.net.accuracy(self.x_test, self.y_test)

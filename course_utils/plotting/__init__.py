@@ -4,6 +4,7 @@ One module per topic (``perceptron``, ``tour``, ...) on a shared ``base``; every
 re-exported here, so notebooks write ``from course_utils.plotting import plot_decision``.
 """
 
+from course_utils.plotting.autograd import draw_graph, graph_layout, plot_graph
 from course_utils.plotting.base import (
     BOX_COLOURS,
     CLASS_COLOURS,
@@ -13,6 +14,14 @@ from course_utils.plotting.base import (
     figure,
     html_table,
     subplots,
+)
+from course_utils.plotting.mlp import (
+    draw_activation,
+    draw_surface,
+    plot_activations,
+    plot_approximation,
+    plot_decision_surface,
+    plot_sawtooth,
 )
 from course_utils.plotting.perceptron import (
     DecisionArtists,
