@@ -1,0 +1,142 @@
+"""Optimizers written from scratch in numpy, step for step as ``torch.optim`` (notebook 04).
+
+``SGD`` (with momentum and Nesterov, in PyTorch's formulation: ``v <- mu v + g``,
+``p <- p - lr v``, or ``p <- p - lr (g + mu v)`` for Nesterov) and ``Adam``. Each keeps its
+state and maps ``(params, grads) -> new params``; tests run 100+ steps beside torch.optim
+on the same function and assert the same trajectory. Also the 2D loss surfaces that the
+optimizer race draws, and ``run_optimizer`` that stops cleanly when a run diverges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils.errors import unknown_name
+from course_utils.validate import as_array, as_number
+
+
+class SGD:
+    """Stochastic gradient descent with optional (Nesterov) momentum and weight decay."""
+
+    def __init__(self, *, lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0):
+        self.lr = as_number(lr, "lr", minimum=0.0)
+        self.momentum = as_number(momentum, "momentum", minimum=0.0)
+        self.weight_decay = as_number(weight_decay, "weight_decay", minimum=0.0)
+        if nesterov and self.momentum == 0:
+            raise ValueError("Nesterov momentum needs momentum > 0")
+        self.nesterov = nesterov
+        self.velocity: list[np.ndarray] | None = None
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
+        grads = [g + self.weight_decay * p for p, g in zip(params, grads, strict=True)]
+        if self.momentum:
+            if self.velocity is None:  # torch starts the buffer at the first gradient
+                self.velocity = [g.copy() for g in grads]
+            else:
+                self.velocity = [self.momentum * v + g
+                                 for v, g in zip(self.velocity, grads, strict=True)]
+            if self.nesterov:  # look ahead: step along g + mu v
+                grads = [g + self.momentum * v for g, v in zip(grads, self.velocity, strict=True)]
+            else:
+                grads = self.velocity
+        return [p - self.lr * g for p, g in zip(params, grads, strict=True)]
+
+
+class Adam:
+    """Adam: running means of the gradient (m) and its square (v), bias-corrected."""
+
+    def __init__(self, *, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.lr = as_number(lr, "lr", minimum=0.0)
+        b1, b2 = betas
+        self.b1 = as_number(b1, "beta1", minimum=0.0, maximum=0.999999)
+        self.b2 = as_number(b2, "beta2", minimum=0.0, maximum=0.999999)
+        self.eps = as_number(eps, "eps", minimum=0.0)
+        self.t = 0
+        self.m: list[np.ndarray] | None = None
+        self.v: list[np.ndarray] | None = None
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.m is None:
+            self.m = [np.zeros_like(g) for g in grads]
+            self.v = [np.zeros_like(g) for g in grads]
+        self.t += 1
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g  # first moment
+            self.v[i] = self.b2 * self.v[i] + (1 - self.b2) * g * g  # second moment
+            m_hat = self.m[i] / (1 - self.b1**self.t)  # bias correction: m starts at 0
+            v_hat = self.v[i] / (1 - self.b2**self.t)
+            out.append(p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
+        return out
+
+
+def make_optimizer(name: str, *, lr: float, momentum: float = 0.9,
+                   betas: tuple[float, float] = (0.9, 0.999)):
+    """``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"`` with the given settings."""
+    if name == "sgd":
+        return SGD(lr=lr)
+    if name == "momentum":
+        return SGD(lr=lr, momentum=momentum)
+    if name == "nesterov":
+        return SGD(lr=lr, momentum=momentum, nesterov=True)
+    if name == "adam":
+        return Adam(lr=lr, betas=betas)
+    raise unknown_name("optimizer", name, OPTIMIZERS)
+
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
+
+
+class Surface(NamedTuple):
+    """A 2D loss surface: f(x, y), its gradient, a default start and the view to draw."""
+
+    name: str
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    grad: Callable[[float, float], np.ndarray]
+    start: tuple[float, float]
+    extent: tuple[float, float, float, float]
+    minimum: tuple[float, float] | None
+
+
+SURFACES: dict[str, Surface] = {s.name: s for s in (
+    Surface("ill-conditioned quadratic", lambda x, y: 0.5 * (x**2 + 25 * y**2),
+            lambda x, y: np.array([x, 25 * y]), (-4.0, 1.5), (-5, 5, -2.5, 2.5), (0.0, 0.0)),
+    Surface("rosenbrock", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+            lambda x, y: np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)]),
+            (-1.5, 2.0), (-2, 2, -1, 3), (1.0, 1.0)),
+    Surface("saddle", lambda x, y: x**2 - y**2 + 0.1 * y**4,
+            lambda x, y: np.array([2 * x, -2 * y + 0.4 * y**3]), (-2.0, 1e-3),
+            (-2.5, 2.5, -3, 3), None),
+)}
+
+
+class Path(NamedTuple):
+    points: np.ndarray  # [T + 1, 2], the start and each step (cut where it diverged)
+    losses: np.ndarray  # [T + 1]
+    diverged: bool
+
+
+def run_optimizer(optimizer, surface: str, *, start=None, steps: int = 100,
+                  limit: float = 1e6) -> Path:
+    """Follow ``optimizer`` on a named surface; stop (diverged) when |x| or f exceeds limit."""
+    if surface not in SURFACES:
+        raise unknown_name("surface", surface, SURFACES)
+    s = SURFACES[surface]
+    p = as_array(s.start if start is None else start, "start", shape=(2,))
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    points, losses = [p], [float(s.f(*p))]
+    for _ in range(steps):
+        with np.errstate(over="ignore", invalid="ignore"):
+            (p,) = optimizer.step([p], [s.grad(*p)])
+            loss = float(s.f(*p))
+        if not (np.isfinite(p).all() and np.isfinite(loss)) or np.abs(p).max() > limit \
+                or abs(loss) > limit**2:
+            return Path(np.array(points), np.array(losses), True)
+        points.append(p)
+        losses.append(loss)
+    return Path(np.array(points), np.array(losses), False)

@@ -1,0 +1,176 @@
+"""A PyTorch training loop for every notebook from 05 on: ``fit``, ``evaluate``, ``predict``.
+
+``fit`` trains for some epochs with a progress bar (``course_utils.progress``, off in CI),
+draws a live loss / accuracy figure in a notebook (one image updated in place, nothing in
+a terminal or under ``live=False``), stops early with a clear message when the loss
+becomes NaN or inf, and returns a ``History`` of per-epoch numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from course_utils.progress import progress as progress_bar
+from course_utils.repro import device as default_device
+from course_utils.validate import as_number
+
+
+class History(NamedTuple):
+    """Per-epoch numbers of a ``fit`` run (accuracies are nan when not classifying)."""
+
+    epoch: list[int]
+    train_loss: list[float]
+    train_acc: list[float]
+    val_loss: list[float]
+    val_acc: list[float]
+    seconds: list[float]  # cumulative training time at the end of each epoch
+    stopped: str | None  # None, or why training stopped early
+
+
+def _accuracy_count(out: torch.Tensor, y: torch.Tensor) -> int | None:
+    if out.ndim == 2 and y.ndim == 1 and not torch.is_floating_point(y):
+        return int((out.argmax(dim=1) == y).sum())
+    return None
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, *, loss_fn=None, device=None) -> tuple[float, float]:
+    """Mean loss and accuracy (nan if not classification) of ``model`` over ``loader``."""
+    loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
+    device = default_device() if device is None else device
+    was_training = model.training
+    model.eval()
+    total, correct, n, counted = 0.0, 0, 0, True
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        out = model(x)
+        total += float(loss_fn(out, y)) * len(x)
+        hits = _accuracy_count(out, y)
+        counted = counted and hits is not None
+        correct += hits or 0
+        n += len(x)
+    model.train(was_training)
+    if n == 0:
+        raise ValueError("the loader yielded no batches")
+    return total / n, (correct / n if counted else math.nan)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, loader, *, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Outputs (logits [N, C]) and targets [N] of ``model`` over ``loader``, in eval mode."""
+    device = default_device() if device is None else device
+    was_training = model.training
+    model.eval()
+    outs, targets = [], []
+    for x, y in loader:
+        outs.append(model(x.to(device)).cpu())
+        targets.append(y)
+    model.train(was_training)
+    return torch.cat(outs), torch.cat(targets)
+
+
+class LivePlot:
+    """Loss and accuracy curves in one figure, redrawn in place once per epoch."""
+
+    def __init__(self):
+        from IPython.display import display
+
+        from course_utils.widgets.base import FigureImage
+
+        self.plot = FigureImage((8.2, 2.8), ncols=2)
+        display(self.plot.image)
+
+    def update(self, history: History) -> None:
+        left, right = self.plot.axes
+        for ax in (left, right):
+            ax.clear()
+        left.plot(history.epoch, history.train_loss, "o-", label="train")
+        right.plot(history.epoch, history.train_acc, "o-", label="train")
+        if not all(math.isnan(v) for v in history.val_loss):
+            left.plot(history.epoch, history.val_loss, "s--", label="validation")
+            right.plot(history.epoch, history.val_acc, "s--", label="validation")
+        left.set(xlabel="epoch", ylabel="loss")
+        right.set(xlabel="epoch", ylabel="accuracy")
+        left.legend(fontsize=8)
+        self.plot.render()
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: float = 1e-3,
+        loss_fn=None, val_loader=None, device=None, live: bool = True, progress: bool = True,
+        max_seconds: float | None = None, scheduler=None) -> History:
+    """Train ``model`` for ``epochs`` on ``train_loader``; return the per-epoch ``History``.
+
+    Args:
+        optimizer: a torch optimizer (default: Adam over ``model.parameters()`` with ``lr``).
+        loss_fn: default ``nn.CrossEntropyLoss()``.
+        val_loader: evaluated after every epoch when given.
+        live: a live figure in a notebook (ignored outside one).
+        progress: a tqdm bar over the batches (off in CI).
+        max_seconds: stop after the epoch during which training time passed this.
+        scheduler: stepped once per epoch.
+
+    A NaN or inf loss stops training at once: ``History.stopped`` says where, and a
+    ``RuntimeWarning`` says so in the notebook.
+    """
+    epochs = as_number(epochs, "epochs", minimum=1, integer=True)
+    if max_seconds is not None:
+        max_seconds = as_number(max_seconds, "max_seconds", minimum=0.0)
+    device = default_device() if device is None else device
+    model.to(device)
+    loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr) if optimizer is None else optimizer
+    history = History([], [], [], [], [], [], None)
+    plot = LivePlot() if live and _in_notebook() else None
+    elapsed = 0.0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start, total, correct, n, counted = time.perf_counter(), 0.0, 0, 0, True
+        batches = progress_bar(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False,
+                               disable=None if progress else True)
+        for step, (x, y) in enumerate(batches, 1):
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            loss = loss_fn(out, y)
+            if not torch.isfinite(loss):
+                message = (f"loss became {loss.item()} at epoch {epoch}, step {step}: lower "
+                           "the learning rate, or check the inputs for NaN")
+                warnings.warn(f"training stopped: {message}", RuntimeWarning, stacklevel=2)
+                return history._replace(stopped=message)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(x)
+            hits = _accuracy_count(out.detach(), y)
+            counted = counted and hits is not None
+            correct += hits or 0
+            n += len(x)
+        if scheduler is not None:
+            scheduler.step()
+        elapsed += time.perf_counter() - start
+        val = evaluate(model, val_loader, loss_fn=loss_fn, device=device) if val_loader \
+            else (math.nan, math.nan)
+        for key, value in zip(History._fields[:6], (epoch, total / max(n, 1),
+                              correct / n if counted and n else math.nan, *val, elapsed),
+                              strict=True):
+            getattr(history, key).append(value)
+        if plot is not None:
+            plot.update(history)
+        if max_seconds is not None and elapsed >= max_seconds:
+            return history._replace(stopped=f"time budget of {max_seconds:g} s reached after "
+                                            f"epoch {epoch}")
+    return history

@@ -1,0 +1,138 @@
+"""course_utils.losses and optim: gradients against torch, trajectories against torch.optim."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course_utils import losses
+from course_utils.optim import (
+    OPTIMIZERS,
+    SGD,
+    SURFACES,
+    Adam,
+    make_optimizer,
+    run_optimizer,
+)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_l1_mse_bce_match_torch(seed):
+    rng = np.random.default_rng(seed)
+    pred, target = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    for ours, theirs in ((losses.l1_loss, F.l1_loss), (losses.mse, F.mse_loss)):
+        pt = torch.tensor(pred, requires_grad=True)
+        ref = theirs(pt, torch.tensor(target))
+        ref.backward()
+        loss, grad = ours(pred, target)
+        assert abs(loss - ref.item()) < 1e-12
+        np.testing.assert_allclose(grad, pt.grad.numpy(), atol=1e-12)
+    p, y = rng.uniform(0.01, 0.99, size=10), rng.uniform(0, 1, size=10)
+    pt = torch.tensor(p, requires_grad=True)
+    ref = F.binary_cross_entropy(pt, torch.tensor(y))
+    ref.backward()
+    loss, grad = losses.binary_cross_entropy(p, y)
+    assert abs(loss - ref.item()) < 1e-12
+    np.testing.assert_allclose(grad, pt.grad.numpy(), rtol=1e-9)
+
+
+def test_bce_at_the_edges_is_finite_as_in_torch():
+    p, y = np.array([0.0, 1.0, 0.5]), np.array([1.0, 0.0, 1.0])
+    ref = F.binary_cross_entropy(torch.tensor(p), torch.tensor(y)).item()
+    assert abs(losses.binary_cross_entropy(p, y)[0] - ref) < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cross_entropy_and_log_softmax_match_torch(seed):
+    rng = np.random.default_rng(seed)
+    scores, y = rng.normal(scale=5, size=(6, 4)), rng.integers(0, 4, size=6)
+    st = torch.tensor(scores, requires_grad=True)
+    ref = F.cross_entropy(st, torch.tensor(y))
+    ref.backward()
+    loss, grad = losses.cross_entropy(scores, y)
+    assert abs(loss - ref.item()) < 1e-12
+    np.testing.assert_allclose(grad, st.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(losses.log_softmax(scores),
+                               F.log_softmax(torch.tensor(scores), dim=-1).numpy(), atol=1e-12)
+
+
+def test_naive_softmax_overflows_and_the_stable_one_does_not():
+    z = np.array([[1000.0, 1001.0, 1002.0]])
+    assert np.isnan(losses.softmax_naive(z)).all()
+    np.testing.assert_allclose(losses.softmax(z), losses.softmax_naive(z - 1002), atol=1e-15)
+    np.testing.assert_allclose(losses.softmax(z), torch.softmax(torch.tensor(z), -1).numpy())
+
+
+def _torch_optimizer(name, params, lr, momentum=0.9, betas=(0.9, 0.999)):
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+    return torch.optim.SGD(params, lr=lr, momentum=0.0 if name == "sgd" else momentum,
+                           nesterov=name == "nesterov")
+
+
+STEPS = 150
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_trajectories_match_torch_optim(name, surface):
+    lr = {"ill-conditioned quadratic": 0.03, "rosenbrock": 1e-4, "saddle": 0.05}[surface]
+    if name == "adam":
+        lr *= 10
+    ours = run_optimizer(make_optimizer(name, lr=lr, momentum=0.8, betas=(0.8, 0.99)), surface,
+                         steps=STEPS)
+    p = torch.tensor(SURFACES[surface].start, dtype=torch.float64, requires_grad=True)
+    opt = _torch_optimizer(name, [p], lr, momentum=0.8, betas=(0.8, 0.99))
+    path = [p.detach().numpy().copy()]
+    for _ in range(STEPS):
+        opt.zero_grad()
+        SURFACES[surface].f(p[0], p[1]).backward()
+        opt.step()
+        path.append(p.detach().numpy().copy())
+    assert not ours.diverged and len(ours.points) == STEPS + 1
+    np.testing.assert_allclose(ours.points, np.array(path), rtol=1e-9, atol=1e-12)
+
+
+def test_surface_gradients_match_autograd():
+    rng = np.random.default_rng(0)
+    for s in SURFACES.values():
+        for x, y in rng.uniform(-2, 2, size=(5, 2)):
+            p = torch.tensor([x, y], requires_grad=True)
+            s.f(p[0], p[1]).backward()
+            np.testing.assert_allclose(s.grad(x, y), p.grad.numpy(), rtol=1e-12)
+
+
+def test_weight_decay_matches_torch():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(3, 2))
+    opt = SGD(lr=0.1, momentum=0.9, weight_decay=0.01)
+    wt = torch.tensor(w, requires_grad=True)
+    topt = torch.optim.SGD([wt], lr=0.1, momentum=0.9, weight_decay=0.01)
+    for _ in range(100):
+        (w,) = opt.step([w], [2 * w])
+        topt.zero_grad()
+        (wt**2).sum().backward()
+        topt.step()
+    np.testing.assert_allclose(w, wt.detach().numpy(), rtol=1e-10)
+
+
+def test_divergence_stops_cleanly():
+    path = run_optimizer(SGD(lr=0.1), "ill-conditioned quadratic", steps=200)
+    assert path.diverged and np.isfinite(path.points).all() and len(path.points) < 200
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match="lr must be >= 0.0, got -0.1"):
+        SGD(lr=-0.1)
+    with pytest.raises(ValueError, match="Nesterov momentum needs momentum > 0"):
+        SGD(lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="beta1 must be <="):
+        Adam(betas=(1.5, 0.9))
+    with pytest.raises(ValueError, match="unknown optimizer 'adma'. Did you mean 'adam'"):
+        make_optimizer("adma", lr=0.1)
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\]"):
+        losses.binary_cross_entropy([1.2], [1.0])
+    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
+        losses.l1_loss([1.0, 2.0, 3.0], [1.0])
+    with pytest.raises(ValueError, match=r"class indices in 0..1"):
+        losses.cross_entropy(np.zeros((1, 2)), [2])
