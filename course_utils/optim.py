@@ -140,3 +140,119 @@ def run_optimizer(optimizer, surface: str, *, start=None, steps: int = 100,
         points.append(p)
         losses.append(loss)
     return Path(np.array(points), np.array(losses), False)
+
+
+# -- search without gradients vs gradient descent (deck 001) ------------------------------
+
+def softmax_regression(w, x, y) -> tuple[float, np.ndarray]:
+    """Cross-entropy of a linear classifier ``scores = [x, 1] @ w`` and its gradient.
+
+    w: [D + 1, C] (the last row is the bias). x: [N, D]. y: [N] class indices.
+    """
+    from course_utils.layers import softmax_cross_entropy
+
+    x1 = np.column_stack([x, np.ones(len(x))])
+    loss, dscores = softmax_cross_entropy(x1 @ w, y)
+    return loss, x1.T @ dscores  # dL/dW = x~^T dL/dscores
+
+
+class SearchRun(NamedTuple):
+    evaluations: np.ndarray  # [T] how many loss evaluations so far
+    best_loss: np.ndarray  # [T] the best (or current) loss after them
+
+
+def random_search(loss, shape: tuple[int, ...], *, evaluations: int, scale: float = 0.01,
+                  seed: int = 0) -> SearchRun:
+    """Deck 001's "random search": try random weights, keep the best. One loss per try."""
+    rng = np.random.default_rng(seed)
+    best, record = np.inf, []
+    for _ in range(evaluations):
+        best = min(best, loss(rng.normal(scale=scale, size=shape)))
+        record.append(best)
+    return SearchRun(np.arange(1, evaluations + 1), np.array(record))
+
+
+def random_local_search(loss, w0, *, evaluations: int, step: float = 0.01,
+                        seed: int = 0) -> SearchRun:
+    """Deck 001's "random local search": perturb the current weights, keep improvements."""
+    rng = np.random.default_rng(seed)
+    w = as_array(w0, "w0")
+    best, record = loss(w), []
+    for _ in range(evaluations - 1):
+        trial = w + rng.normal(scale=step, size=w.shape)
+        value = loss(trial)
+        if value < best:
+            w, best = trial, value
+        record.append(best)
+    return SearchRun(np.arange(1, evaluations + 1), np.array([loss(w0), *record]))
+
+
+def gradient_descent(loss_and_grad, w0, *, steps: int, lr: float) -> SearchRun:
+    """Follow the gradient; one step = one evaluation of the loss and its gradient."""
+    w = as_array(w0, "w0")
+    record = []
+    for _ in range(steps):
+        value, grad = loss_and_grad(w)
+        record.append(value)
+        w = w - lr * grad
+    return SearchRun(np.arange(1, steps + 1), np.array(record))
+
+
+class BatchRun(NamedTuple):
+    batch_size: int
+    examples: np.ndarray  # examples seen at each checkpoint
+    seconds: np.ndarray  # training time (loss checkpoints excluded) at each checkpoint
+    loss: np.ndarray  # full training-set loss at each checkpoint
+
+
+def minibatch_descent(x, y, *, batch_size: int, lr: float, examples: int, checkpoints: int = 40,
+                      seed: int = 0) -> BatchRun:
+    """Softmax regression by batch (batch_size = N), stochastic (1) or mini-batch descent."""
+    import time
+
+    x = as_array(x, "x", shape=(None, None))
+    n, classes = len(x), int(np.max(y)) + 1
+    batch_size = as_number(batch_size, "batch_size", minimum=1, maximum=n, integer=True)
+    rng = np.random.default_rng(seed)
+    w = np.zeros((x.shape[1] + 1, classes))
+    marks = set(np.linspace(0, examples, checkpoints).astype(int))
+    seen, seconds, out = 0, 0.0, []
+    order, cursor = rng.permutation(n), 0
+    while seen <= examples:
+        if any(m <= seen for m in marks):
+            marks = {m for m in marks if m > seen}
+            out.append((seen, seconds, softmax_regression(w, x, y)[0]))
+        start = time.perf_counter()
+        if cursor + batch_size > n:
+            order, cursor = rng.permutation(n), 0
+        rows = order[cursor:cursor + batch_size]
+        cursor += batch_size
+        w = w - lr * softmax_regression(w, x[rows], y[rows])[1]
+        seconds += time.perf_counter() - start
+        seen += batch_size
+    seen_, secs, losses = (np.array(v) for v in zip(*out, strict=True))
+    return BatchRun(batch_size, seen_, secs, losses)
+
+
+def torch_trajectory(name: str, surface: str, *, lr: float, steps: int, momentum: float = 0.9,
+                     betas: tuple[float, float] = (0.9, 0.999), start=None) -> np.ndarray:
+    """The same run with ``torch.optim`` (the oracle for ours): points [steps + 1, 2]."""
+    import torch
+
+    s = SURFACES[surface]
+    p = torch.tensor(s.start if start is None else start, dtype=torch.float64,
+                     requires_grad=True)
+    if name == "adam":
+        opt = torch.optim.Adam([p], lr=lr, betas=betas)
+    elif name in OPTIMIZERS:
+        opt = torch.optim.SGD([p], lr=lr, momentum=0.0 if name == "sgd" else momentum,
+                              nesterov=name == "nesterov")
+    else:
+        raise unknown_name("optimizer", name, OPTIMIZERS)
+    points = [p.detach().numpy().copy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        s.f(p[0], p[1]).backward()
+        opt.step()
+        points.append(p.detach().numpy().copy())
+    return np.array(points)

@@ -13,6 +13,7 @@ from course_utils.optim import (
     Adam,
     make_optimizer,
     run_optimizer,
+    torch_trajectory,
 )
 
 
@@ -91,6 +92,8 @@ def test_trajectories_match_torch_optim(name, surface):
         path.append(p.detach().numpy().copy())
     assert not ours.diverged and len(ours.points) == STEPS + 1
     np.testing.assert_allclose(ours.points, np.array(path), rtol=1e-9, atol=1e-12)
+    helper = torch_trajectory(name, surface, lr=lr, steps=STEPS, momentum=0.8, betas=(0.8, 0.99))
+    np.testing.assert_array_equal(helper, np.array(path))  # the notebook's oracle is torch's
 
 
 def test_surface_gradients_match_autograd():

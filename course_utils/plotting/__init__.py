@@ -23,6 +23,7 @@ from course_utils.plotting.mlp import (
     plot_decision_surface,
     plot_sawtooth,
 )
+from course_utils.plotting.optim import plot_batch_runs, plot_lr_sweep, plot_search
 from course_utils.plotting.perceptron import (
     DecisionArtists,
     draw_decision,
