@@ -15,6 +15,12 @@ from course_utils.plotting.base import (
     html_table,
     subplots,
 )
+from course_utils.plotting.deepnets import (
+    draw_per_layer,
+    plot_dropout_curves,
+    plot_ensemble,
+    plot_per_layer,
+)
 from course_utils.plotting.mlp import (
     draw_activation,
     draw_surface,

@@ -1,0 +1,179 @@
+"""Training deep networks in PyTorch (notebook 05): depth, initialisation, dropout, ensembles.
+
+Small fully connected networks on the real 8x8 digits, so that each experiment runs in
+seconds on one CPU thread: gradient norms layer by layer (vanishing gradients), activation
+statistics per layer (initialisation), dropout's train / eval behaviour, and ensembles.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from course_utils.errors import unknown_name
+from course_utils.validate import as_number, require_finite
+
+ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+INITS = ("default", "small", "large", "xavier", "he")
+
+
+def make_mlp(depth: int, *, width: int = 64, activation: str = "relu", init: str = "default",
+             dropout: float = 0.0, in_features: int = 64, classes: int = 10,
+             seed: int = 0) -> nn.Sequential:
+    """Flatten, then ``depth`` hidden layers (Linear, activation[, Dropout]), then a Linear head.
+
+    init: ``"default"`` (PyTorch's: uniform with bound 1/sqrt(fan_in)), ``"small"`` (normal,
+    std 0.01), ``"large"`` (std 1), ``"xavier"`` (Glorot normal, std sqrt(2/(fan_in+fan_out))),
+    ``"he"`` (Kaiming normal, std sqrt(2/fan_in)). Biases start at 0 except for default.
+    """
+    depth = as_number(depth, "depth", minimum=1, maximum=100, integer=True)
+    dropout = as_number(dropout, "dropout", minimum=0.0, maximum=0.95)
+    if activation not in ACTIVATIONS:
+        raise unknown_name("activation", activation, ACTIVATIONS)
+    if init not in INITS:
+        raise unknown_name("initialisation", init, INITS)
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = [nn.Flatten()]
+    sizes = [in_features] + [width] * depth
+    for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [_init(nn.Linear(d_in, d_out), init), ACTIVATIONS[activation]()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+    layers.append(_init(nn.Linear(width, classes), init))
+    return nn.Sequential(*layers).double()
+
+
+def _init(layer: nn.Linear, init: str) -> nn.Linear:
+    if init == "default":
+        return layer
+    with torch.no_grad():
+        if init == "small":
+            layer.weight.normal_(0, 0.01)
+        elif init == "large":
+            layer.weight.normal_(0, 1.0)
+        elif init == "xavier":
+            nn.init.xavier_normal_(layer.weight)
+        else:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        layer.bias.zero_()
+    return layer
+
+
+def linear_layers(model: nn.Module) -> list[nn.Linear]:
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+def _tensors(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    require_finite(x, "x")
+    y = torch.as_tensor(np.asarray(y), dtype=torch.long)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)} labels")
+    return x, y
+
+
+def layer_gradient_norms(model: nn.Module, x, y) -> np.ndarray:
+    """The norm of d loss / d W for every Linear layer, input side first (one full batch)."""
+    x, y = _tensors(x, y)
+    model.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    return np.array([float(layer.weight.grad.norm()) for layer in linear_layers(model)])
+
+
+@torch.no_grad()
+def activation_stds(model: nn.Module, x) -> np.ndarray:
+    """Standard deviation of each hidden layer's output (after its activation)."""
+    a = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    stds = []
+    modules = list(model)
+    for m in modules[:-1]:
+        a = m(a)
+        if isinstance(m, tuple(ACTIVATIONS.values())):
+            stds.append(float(a.std()))
+    return np.array(stds)
+
+
+class Curves(NamedTuple):
+    train_loss: list[float]
+    train_acc: list[float]
+    test_acc: list[float]
+
+
+def train_full_batch(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
+                     optimizer: str = "sgd", x_test=None, y_test=None,
+                     record_every: int = 1) -> Curves:
+    """Full-batch training (SGD with momentum 0.9, or Adam); accuracy recorded in eval mode."""
+    x, y = _tensors(x, y)
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    lr = as_number(lr, "lr", minimum=0.0)
+    opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
+           torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+    test = _tensors(x_test, y_test) if x_test is not None else None
+    curves = Curves([], [], [])
+    for step in range(1, steps + 1):
+        model.train()
+        loss = nn.functional.cross_entropy(model(x), y)
+        if not torch.isfinite(loss) or loss.item() > 1e6:  # it starts near log(10) = 2.3
+            raise FloatingPointError(f"the loss reached {loss.item():.3g} at step {step}: "
+                                     f"lower the learning rate ({lr:g})")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % record_every == 0 or step == steps:
+            curves.train_loss.append(loss.item())
+            curves.train_acc.append(accuracy(model, x, y))
+            curves.test_acc.append(accuracy(model, *test) if test else math.nan)
+    return curves
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x, y) -> float:
+    x, y = _tensors(x, y)
+    was = model.training
+    model.eval()
+    out = float((model(x).argmax(1) == y).double().mean())
+    model.train(was)
+    return out
+
+
+@torch.no_grad()
+def probabilities(model: nn.Module, x, *, train_mode: bool = False) -> np.ndarray:
+    """Softmax outputs [N, C]; ``train_mode`` keeps dropout on (a random sub-network)."""
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    was = model.training
+    model.train(train_mode)
+    p = torch.softmax(model(x), dim=1).numpy()
+    model.train(was)
+    return p
+
+
+class EnsembleResult(NamedTuple):
+    members: np.ndarray  # [repeats, n] test accuracy of each member
+    ensemble: np.ndarray  # [repeats] test accuracy of the averaged probabilities
+
+    @property
+    def gain(self) -> np.ndarray:
+        """Ensemble accuracy minus the mean member's, per repeat (in accuracy points)."""
+        return self.ensemble - self.members.mean(axis=1)
+
+
+def ensemble_experiment(x, y, x_test, y_test, *, n: int = 5, repeats: int = 3,
+                        steps: int = 150, depth: int = 1, width: int = 32,
+                        lr: float = 0.05) -> EnsembleResult:
+    """Train ``n`` networks from different seeds, average their probabilities; ``repeats`` times."""
+    members, ensemble = [], []
+    for r in range(repeats):
+        probs, accs = [], []
+        for k in range(n):
+            model = make_mlp(depth, width=width, activation="relu", init="he",
+                             seed=1000 * r + k)
+            train_full_batch(model, x, y, steps=steps, lr=lr, record_every=steps)
+            probs.append(probabilities(model, x_test))
+            accs.append(accuracy(model, x_test, y_test))
+        members.append(accs)
+        ensemble.append(float((np.mean(probs, axis=0).argmax(1) == np.asarray(y_test)).mean()))
+    return EnsembleResult(np.array(members), np.array(ensemble))
