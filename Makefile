@@ -57,6 +57,7 @@ strip: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/conv_speed.py
 
 clean-venv:
 	rm -rf $(VENV)

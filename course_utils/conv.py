@@ -1,0 +1,232 @@
+"""2D convolution and pooling in numpy, twice: readable loops and im2col (notebook 06).
+
+Names and signatures mirror ``torch.nn.functional`` (numpy arrays in and out, NCHW), so F
+is the oracle in every test: ``conv2d(x, weight, bias=None, stride=1, padding=0,
+dilation=1)`` computes what F.conv2d computes, a *cross-correlation* (no kernel flip), as
+every deep-learning library does. Each forward has a ``_backward`` returning the gradients.
+Where torch floors an output size that does not fit, ours raises (see
+``course_utils.arithmetic``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils.arithmetic import conv_output_size, pool_output_size
+from course_utils.validate import as_array, as_number
+
+
+def _pair(v, name: str) -> tuple[int, int]:
+    """An int or a pair of ints (height, width), never silently rounded."""
+    if isinstance(v, tuple | list):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+        return (as_number(v[0], name, integer=True), as_number(v[1], name, integer=True))
+    v = as_number(v, name, integer=True)
+    return v, v
+
+
+def _floats(value, name: str) -> np.ndarray:
+    """A finite float array, keeping float32 as float32 (speed) and making the rest float64."""
+    array = as_array(value, name, dtype=None)
+    return array if array.dtype in (np.float32, np.float64) else as_array(array, name)
+
+
+def _check_conv(x, weight, bias):
+    x = _floats(x, "x")
+    weight = _floats(weight, "weight").astype(x.dtype, copy=False)
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch N x C x H x W (4D), got shape {x.shape}; "
+                         "for one image use x[None]")
+    if weight.ndim != 4:
+        raise ValueError(f"weight must be C_out x C_in x K_H x K_W, got shape {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"weight expects {weight.shape[1]} input channels but x has "
+                         f"{x.shape[1]} (x {x.shape}, weight {weight.shape})")
+    if bias is not None:
+        bias = as_array(bias, "bias", shape=(weight.shape[0],))
+    return x, weight, bias
+
+
+def _sizes(x, kh, kw, stride, padding, dilation):
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = conv_output_size(x.shape[2], kh, sh, ph, dh)
+    ow = conv_output_size(x.shape[3], kw, sw, pw, dw)
+    return oh, ow
+
+
+def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """The readable version: for every image, output channel and position, a dot product."""
+    x, weight, bias = _check_conv(x, weight, bias)
+    stride, padding, dilation = (_pair(v, n) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    c_out, _, kh, kw = weight.shape
+    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    out = np.zeros((x.shape[0], c_out, oh, ow))
+    for n in range(x.shape[0]):
+        for c in range(c_out):
+            for i in range(oh):
+                for j in range(ow):
+                    top, left = i * stride[0], j * stride[1]
+                    patch = xp[n, :, top:top + dilation[0] * (kh - 1) + 1:dilation[0],
+                               left:left + dilation[1] * (kw - 1) + 1:dilation[1]]
+                    out[n, c, i, j] = np.sum(patch * weight[c])  # one dot product
+    return out if bias is None else out + bias[None, :, None, None]
+
+
+class ConvCache(NamedTuple):
+    x_shape: tuple[int, ...]
+    cols: np.ndarray  # [N, C*KH*KW, OH*OW]
+    weight: np.ndarray
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+
+
+def _im2col_indices(c, kh, kw, oh, ow, stride, dilation):
+    """Row/column indices into the padded image of every patch entry: [C*KH*KW, OH*OW]."""
+    ki = np.repeat(np.arange(kh) * dilation[0], kw)
+    kj = np.tile(np.arange(kw) * dilation[1], kh)
+    rows = np.tile(ki, c)[:, None] + (np.repeat(np.arange(oh), ow) * stride[0])[None, :]
+    cols = np.tile(kj, c)[:, None] + (np.tile(np.arange(ow), oh) * stride[1])[None, :]
+    chans = np.repeat(np.arange(c), kh * kw)[:, None]
+    return chans, rows, cols
+
+
+def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Every receptive field of x [N, C, H, W] as a column: [N, C*KH*KW, OH*OW]."""
+    x = _floats(x, "x")
+    stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), \
+        _pair(dilation, "dilation")
+    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    chans, rows, cols = _im2col_indices(x.shape[1], kh, kw, oh, ow, stride, dilation)
+    return xp[:, chans, rows, cols]
+
+
+def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
+                   ) -> tuple[np.ndarray, ConvCache]:
+    """im2col + one matrix product: out = W [C_out, C*K*K] @ cols; returns out and a cache."""
+    x, weight, bias = _check_conv(x, weight, bias)
+    stride, padding, dilation = (_pair(v, n) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    c_out, _, kh, kw = weight.shape
+    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    cols = im2col(x, kh, kw, stride, padding, dilation)
+    out = np.matmul(weight.reshape(c_out, -1), cols)  # [C_out, CKK] @ [N, CKK, P]: BLAS
+    out = out.reshape(x.shape[0], c_out, oh, ow)
+    if bias is not None:
+        out += bias[None, :, None, None]
+    return out, ConvCache(x.shape, cols, weight, stride, padding, dilation)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """What ``F.conv2d`` computes, vectorised (im2col); see ``conv2d_loops`` for the idea."""
+    return conv2d_forward(x, weight, bias, stride, padding, dilation)[0]
+
+
+def conv2d_backward(dout, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients (dx, dweight, dbias) of ``conv2d_forward`` given dout [N, C_out, OH, OW]."""
+    n, c, h, w = cache.x_shape
+    c_out, _, kh, kw = cache.weight.shape
+    dout = as_array(dout, "dout")
+    d2 = dout.reshape(n, c_out, -1)
+    db = dout.sum(axis=(0, 2, 3))  # each bias is added at every position
+    dw = np.einsum("nop,nkp->ok", d2, cache.cols, optimize=True).reshape(cache.weight.shape)
+    dcols = np.einsum("ok,nop->nkp", cache.weight.reshape(c_out, -1), d2, optimize=True)
+    (ph, pw), oh, ow = cache.padding, dout.shape[2], dout.shape[3]
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
+    chans, rows, cols = _im2col_indices(c, kh, kw, oh, ow, cache.stride, cache.dilation)
+    np.add.at(dxp, (slice(None), chans, rows, cols), dcols)  # col2im: overlaps add up
+    return dxp[:, :, ph:ph + h, pw:pw + w], dw, db
+
+
+class PoolCache(NamedTuple):
+    x_shape: tuple[int, ...]
+    index: np.ndarray  # max: flat index of each window's winner; avg: unused
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+
+
+def _pool_cols(x, kernel_size, stride, padding, pad_value):
+    x = as_array(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"x must be N x C x H x W, got shape {x.shape}")
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    oh = pool_output_size(x.shape[2], k[0], s[0], p[0])
+    ow = pool_output_size(x.shape[3], k[1], s[1], p[1])
+    n, c = x.shape[:2]
+    xp = np.pad(x.reshape(n * c, 1, *x.shape[2:]), ((0, 0), (0, 0), (p[0],) * 2, (p[1],) * 2),
+                constant_values=pad_value)
+    chans, rows, cols = _im2col_indices(1, k[0], k[1], oh, ow, s, (1, 1))
+    return xp[:, chans, rows, cols][:, :, :], (n, c, oh, ow), k, s, p
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Max pooling (as F.max_pool2d); padding counts as -inf. Returns out and a cache."""
+    cols, (n, c, oh, ow), k, s, p = _pool_cols(x, kernel_size, stride, padding, -np.inf)
+    index = cols.argmax(axis=1)  # [N*C, OH*OW]: first maximum, as torch
+    out = np.take_along_axis(cols, index[:, None, :], axis=1)[:, 0]
+    return out.reshape(n, c, oh, ow), PoolCache(np.shape(x), index, k, s, p)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    """Average pooling (as F.avg_pool2d with count_include_pad=True)."""
+    cols, (n, c, oh, ow), k, s, p = _pool_cols(x, kernel_size, stride, padding, 0.0)
+    return cols.mean(axis=1).reshape(n, c, oh, ow), PoolCache(np.shape(x), np.empty(0), k, s, p)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def _pool_backward(dcols, cache: PoolCache) -> np.ndarray:
+    n, c, h, w = cache.x_shape
+    (ph, pw), (kh, kw) = cache.padding, cache.kernel
+    oh = (h + 2 * ph - kh) // cache.stride[0] + 1
+    ow = (w + 2 * pw - kw) // cache.stride[1] + 1
+    dxp = np.zeros((n * c, 1, h + 2 * ph, w + 2 * pw))
+    chans, rows, cols = _im2col_indices(1, kh, kw, oh, ow, cache.stride, (1, 1))
+    np.add.at(dxp, (slice(None), chans, rows, cols), dcols)
+    return dxp[:, 0, ph:ph + h, pw:pw + w].reshape(n, c, h, w)
+
+
+def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """The gradient goes to each window's maximum, and nowhere else."""
+    dout = as_array(dout, "dout")
+    d = dout.reshape(dout.shape[0] * dout.shape[1], -1)
+    dcols = np.zeros((d.shape[0], cache.kernel[0] * cache.kernel[1], d.shape[1]))
+    np.put_along_axis(dcols, cache.index[:, None, :], d[:, None, :], axis=1)
+    return _pool_backward(dcols, cache)
+
+
+def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
+    """Each window's gradient is shared equally by its K_H x K_W inputs."""
+    dout = as_array(dout, "dout")
+    d = dout.reshape(dout.shape[0] * dout.shape[1], 1, -1)
+    size = cache.kernel[0] * cache.kernel[1]
+    return _pool_backward(np.repeat(d / size, size, axis=1), cache)
+
+
+def convolve2d(image, kernel, *, padding: int = 0) -> np.ndarray:
+    """One 2D image [H, W] filtered by one kernel, true convolution (kernel flipped)."""
+    image = as_array(image, "image", shape=(None, None))
+    kernel = as_array(kernel, "kernel", shape=(None, None))
+    return conv2d(image[None, None], kernel[::-1, ::-1][None, None], padding=padding)[0, 0]
+
+
+def correlate2d(image, kernel, *, padding: int = 0, stride: int = 1) -> np.ndarray:
+    """One 2D image filtered by one kernel as deep learning does it: no flip."""
+    image = as_array(image, "image", shape=(None, None))
+    kernel = as_array(kernel, "kernel", shape=(None, None))
+    return conv2d(image[None, None], kernel[None, None], padding=padding, stride=stride)[0, 0]

@@ -1,0 +1,124 @@
+"""course_utils.arithmetic against torch layers (sizes, parameters) and FlopCounterMode (MACs)."""
+
+import itertools
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from course_utils.arithmetic import (
+    conv_output_size,
+    conv_params,
+    conv_transpose_output_size,
+    pool_output_size,
+    receptive_field,
+    same_padding,
+    summary,
+)
+
+GRID = list(itertools.product(range(1, 12), range(1, 5), range(1, 4), range(0, 3), range(1, 3)))
+
+
+def test_conv_output_size_matches_torch_or_refuses_what_it_floors():
+    checked = 0
+    for size, k, s, p, d in GRID:
+        eff = d * (k - 1) + 1
+        if size + 2 * p < eff:
+            with pytest.raises(ValueError, match="spans"):
+                conv_output_size(size, k, s, p, d)
+            continue
+        torch_out = nn.Conv1d(1, 1, k, s, p, d)(torch.zeros(1, 1, size)).shape[-1]
+        if (size + 2 * p - eff) % s:
+            with pytest.raises(ValueError, match=f"PyTorch would silently use {torch_out}"):
+                conv_output_size(size, k, s, p, d)
+        else:
+            assert conv_output_size(size, k, s, p, d) == torch_out
+            checked += 1
+    assert checked > 300
+
+
+def test_pool_and_transposed_sizes_match_torch():
+    for size, k, s, p in itertools.product(range(2, 10), range(1, 4), range(1, 4), range(0, 2)):
+        if p > k // 2 or size + 2 * p < k or (size + 2 * p - k) % s:
+            continue
+        assert pool_output_size(size, k, s, p) == nn.MaxPool1d(k, s, p)(
+            torch.zeros(1, 1, size)).shape[-1]
+    for size, k, s, p, op, d in itertools.product(range(1, 6), range(1, 4), range(1, 4),
+                                                  range(0, 2), range(0, 2), range(1, 3)):
+        if op >= max(s, d):
+            continue
+        layer = nn.ConvTranspose1d(1, 1, k, s, p, op, dilation=d)
+        try:
+            expected = layer(torch.zeros(1, 1, size)).shape[-1]
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                conv_transpose_output_size(size, k, s, p, op, d)
+            continue
+        assert conv_transpose_output_size(size, k, s, p, op, d) == expected
+
+
+def test_same_padding_keeps_the_size():
+    for k, d in itertools.product((1, 3, 5, 7), (1, 2, 3)):
+        p = same_padding(k, d)
+        assert nn.Conv2d(1, 1, k, padding=p, dilation=d)(torch.zeros(1, 1, 9, 9)).shape[-1] == 9
+    with pytest.raises(ValueError, match="use an odd kernel"):
+        same_padding(4)
+
+
+def test_conv_params_match_torch():
+    for c_in, c_out, k, bias in itertools.product((1, 3), (2, 10), (1, 3, 5), (True, False)):
+        layer = nn.Conv2d(c_in, c_out, k, bias=bias)
+        assert conv_params(c_in, c_out, k, bias=bias) == sum(p.numel() for p in layer.parameters())
+
+
+def test_receptive_field_formula_and_strides():
+    for k, layers in itertools.product((3, 5), range(1, 6)):
+        assert receptive_field([(k, 1)] * layers)[-1].size == 1 + layers * (k - 1)
+    rf = receptive_field([(3, 1), (2, 2), (3, 1), (2, 2), (3, 1, 2)])
+    assert [r.size for r in rf] == [3, 4, 8, 10, 26] and rf[-1].jump == 4
+
+
+def _check_summary(model, shape):
+    table = summary(model, shape)
+    assert table.total_params == sum(p.numel() for p in model.parameters())
+    with FlopCounterMode(display=False) as counter:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(shape))
+    assert table.total_flops == counter.get_total_flops()
+    return table
+
+
+def test_summary_on_torchvision_models_against_flop_counter():
+    for model in (torchvision.models.alexnet(), torchvision.models.resnet18(),
+                  torchvision.models.vgg11()):
+        _check_summary(model, (1, 3, 224, 224))
+
+
+def test_summary_shapes_and_receptive_field_on_a_chain():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(8, 16, 3), nn.Flatten(), nn.Linear(16 * 14 * 14, 10),
+                          nn.ConvTranspose2d(1, 1, 1) if False else nn.Identity())
+    table = _check_summary(model, (2, 3, 32, 32))
+    shapes = [r.output_shape for r in table.rows]
+    assert shapes[0] == (2, 8, 32, 32) and shapes[2] == (2, 8, 16, 16)
+    assert shapes[3] == (2, 16, 14, 14) and shapes[5] == (2, 10)
+    assert [r.receptive_field for r in table.rows[:4]] == [3, 3, 4, 8]
+    assert table.rows[5].receptive_field is None
+    assert table.rows[0].activation_bytes == 2 * 8 * 32 * 32 * 4
+    assert "<table>" in table._repr_html_()
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match="size must be >= 1"):
+        conv_output_size(0, 3)
+    with pytest.raises(ValueError, match="kernel must be a whole number"):
+        conv_output_size(7, 2.5)
+    with pytest.raises(ValueError, match="output_padding must be smaller"):
+        conv_transpose_output_size(4, 3, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="more than half the pooling window"):
+        pool_output_size(8, 2, 2, padding=2)
+    with pytest.raises(ValueError, match="must be \\(kernel, stride\\)"):
+        receptive_field([(3,)])

@@ -1,0 +1,97 @@
+"""course_utils.conv against torch.nn.functional and autograd (float64), loops against im2col."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course_utils import conv as C
+
+
+def _config(seed):
+    """A random configuration that fits exactly (ours refuses what torch would floor)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        n, c_in, c_out = rng.integers(1, 4), rng.integers(1, 4), rng.integers(1, 5)
+        k, s, p, d = rng.integers(1, 4), rng.integers(1, 4), rng.integers(0, 3), rng.integers(1, 3)
+        eff = d * (k - 1) + 1
+        out = rng.integers(1, 5)
+        h = (out - 1) * s + eff - 2 * p
+        if h >= 1 and h + 2 * p >= eff:
+            w = h + s * rng.integers(0, 2)
+            x = rng.normal(size=(n, c_in, h, w))
+            weight = rng.normal(size=(c_out, c_in, k, k))
+            return x, weight, rng.normal(size=c_out), int(s), int(p), int(d)
+
+
+N_CONV = 60
+
+
+@pytest.mark.parametrize("seed", range(N_CONV))
+def test_conv2d_forward_and_backward_match_torch(seed):
+    x, w, b, s, p, d = _config(seed)
+    out, cache = C.conv2d_forward(x, w, b, stride=s, padding=p, dilation=d)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ref = F.conv2d(xt, wt, bt, stride=s, padding=p, dilation=d)
+    np.testing.assert_allclose(out, ref.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(C.conv2d_loops(x, w, b, s, p, d), out, atol=1e-10)
+    dout = np.random.default_rng(seed).normal(size=out.shape)
+    ref.backward(torch.tensor(dout))
+    for ours, theirs in zip(C.conv2d_backward(dout, cache), (xt, wt, bt), strict=True):
+        np.testing.assert_allclose(ours, theirs.grad.numpy(), atol=1e-10)
+
+
+POOLS = [(2, 2, 0), (2, 1, 0), (3, 3, 0), (3, 2, 1), (3, 1, 1)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("k", "s", "p"), POOLS)
+def test_pooling_forward_and_backward_match_torch(k, s, p, seed):
+    rng = np.random.default_rng(seed)
+    size = {(2, 2, 0): 6, (2, 1, 0): 5, (3, 3, 0): 6, (3, 2, 1): 7, (3, 1, 1): 5}[(k, s, p)]
+    x = rng.normal(size=(2, 3, size, size))
+    for ours_fwd, ours_bwd, theirs in ((C.max_pool2d_forward, C.max_pool2d_backward, F.max_pool2d),
+                                       (C.avg_pool2d_forward, C.avg_pool2d_backward, F.avg_pool2d)):
+        out, cache = ours_fwd(x, k, s, p)
+        xt = torch.tensor(x, requires_grad=True)
+        ref = theirs(xt, k, s, p)
+        np.testing.assert_allclose(out, ref.detach().numpy(), atol=1e-12)
+        dout = rng.normal(size=out.shape)
+        ref.backward(torch.tensor(dout))
+        np.testing.assert_allclose(ours_bwd(dout, cache), xt.grad.numpy(), atol=1e-12)
+
+
+def test_true_convolution_flips_the_kernel():
+    rng = np.random.default_rng(0)
+    image, kernel = rng.normal(size=(6, 7)), rng.normal(size=(3, 3))
+    from scipy.signal import convolve2d as sp_convolve
+    from scipy.signal import correlate2d as sp_correlate
+
+    np.testing.assert_allclose(C.convolve2d(image, kernel), sp_convolve(image, kernel, "valid"))
+    np.testing.assert_allclose(C.correlate2d(image, kernel), sp_correlate(image, kernel, "valid"))
+
+
+def test_deck_004_sobel_example_is_2():
+    patch = np.array([[3, 2, 1], [1, 2, 3], [1, 1, 1]], dtype=float)
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
+    assert C.correlate2d(patch, sobel)[0, 0] == 2.0
+
+
+def test_bad_inputs_get_clear_errors():
+    x = np.zeros((1, 1, 7, 7))
+    with pytest.raises(ValueError, match=r"= 2.33 is not a whole number.*PyTorch would "
+                                         r"silently use 2.*Strides that fit: \[1, 2, 4\]"):
+        C.conv2d(x, np.zeros((1, 1, 3, 3)), stride=3)
+    assert F.conv2d(torch.zeros(1, 1, 7, 7), torch.zeros(1, 1, 3, 3), stride=3).shape[-1] == 2
+    with pytest.raises(ValueError, match="kernel spans 9 pixels but the padded input has only 7"):
+        C.conv2d(x, np.zeros((1, 1, 9, 9)))
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        C.conv2d(x, np.zeros((1, 1, 3, 3)), padding=-1)
+    with pytest.raises(ValueError, match="weight expects 3 input channels but x has 1"):
+        C.conv2d(x, np.zeros((2, 3, 3, 3)))
+    with pytest.raises(ValueError, match="x must be a batch N x C x H x W"):
+        C.conv2d(np.zeros((7, 7)), np.zeros((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="stride must be a whole number"):
+        C.conv2d(x, np.zeros((1, 1, 3, 3)), stride=1.5)
+    with pytest.raises(ValueError, match=r"x must be finite"):
+        C.conv2d(np.full((1, 1, 3, 3), np.nan), np.zeros((1, 1, 3, 3)))
