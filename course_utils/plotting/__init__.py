@@ -15,6 +15,7 @@ from course_utils.plotting.base import (
     html_table,
     subplots,
 )
+from course_utils.plotting.conv import draw_grid, plot_feature_maps, plot_filtered, plot_grids
 from course_utils.plotting.deepnets import (
     draw_per_layer,
     plot_dropout_curves,

@@ -1,0 +1,55 @@
+"""Classic image kernels and applying them to photos (notebook 06, deck 004).
+
+A kernel is applied as deep learning applies it, by cross-correlation (``conv.correlate2d``),
+with "same" zero padding so the output has the photo's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.conv import correlate2d
+from course_utils.errors import unknown_name
+from course_utils.validate import as_array
+
+
+def _gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
+    r = np.arange(size) - size // 2
+    g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+KERNELS: dict[str, np.ndarray] = {
+    "box blur": np.ones((3, 3)) / 9,  # deck 004: the unweighted 3x3 smoothing kernel
+    "gaussian blur": _gaussian(5, 1.0),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+    "strong sharpen": np.array([[-1, -1, -1], [-1, 9, -1], [-1, -1, -1]], dtype=float),
+    "sobel x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float),
+    "sobel y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=float),
+    "vertical lines": np.array([[-1, 2, -1], [-1, 2, -1], [-1, 2, -1]], dtype=float),
+    "horizontal lines": np.array([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], dtype=float),
+    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=float),
+}
+
+
+def get_kernel(name: str) -> np.ndarray:
+    if name not in KERNELS:
+        raise unknown_name("kernel", name, KERNELS)
+    return KERNELS[name].copy()
+
+
+def apply_kernel(gray, name_or_kernel) -> np.ndarray:
+    """Filter a grayscale image [H, W] with a named kernel (or an array), same size out."""
+    gray = as_array(gray, "gray", shape=(None, None))
+    kernel = get_kernel(name_or_kernel) if isinstance(name_or_kernel, str) else as_array(
+        name_or_kernel, "kernel", shape=(None, None))
+    if kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
+        raise ValueError(f"kernel must have odd sides to be centred, got {kernel.shape}")
+    pad_h, pad_w = kernel.shape[0] // 2, kernel.shape[1] // 2
+    padded = np.pad(gray, ((pad_h, pad_h), (pad_w, pad_w)))
+    return correlate2d(padded, kernel)
+
+
+def gradient_magnitude(gray) -> np.ndarray:
+    """sqrt(Sobel x^2 + Sobel y^2): how fast the brightness changes at each pixel."""
+    return np.hypot(apply_kernel(gray, "sobel x"), apply_kernel(gray, "sobel y"))

@@ -1,0 +1,206 @@
+"""Widgets of notebook 07: the convolution arithmetic animator and the network designer."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+from torch import nn
+
+from course_utils.arithmetic import conv_output_size, conv_transpose_output_size, summary
+from course_utils.plotting.conv import draw_grid
+from course_utils.widgets.base import FigureImage, Widget
+
+
+class ConvArithmetic(Widget):
+    """In the spirit of conv_arithmetic: where the kernel sits for each output cell.
+
+    Sliders for input size, kernel, stride, padding, dilation and a transposed mode; a step
+    slider (with a Play control) moves through the output cells. An invalid combination is
+    drawn as an error with the explanation, not raised.
+    """
+
+    PRESETS = {
+        "deck 002: 7x7, 3x3, stride 2": {"size": 7, "kernel": 3, "stride": 2, "padding": 0},
+        "does not fit: stride 3": {"size": 7, "kernel": 3, "stride": 3, "padding": 0},
+        "same padding": {"size": 5, "kernel": 3, "stride": 1, "padding": 1},
+        "dilated": {"size": 7, "kernel": 3, "stride": 1, "padding": 0, "dilation": 2},
+        "transposed, stride 2": {"size": 3, "kernel": 3, "stride": 2, "padding": 0,
+                                 "transposed": True},
+    }
+
+    def __init__(self, *, size: int = 5, kernel: int = 3, stride: int = 1, padding: int = 1,
+                 dilation: int = 1, transposed: bool = False):
+        cont = dict(continuous_update=False)
+        self.size = widgets.IntSlider(value=size, min=1, max=12, description="input", **cont)
+        self.kernel = widgets.IntSlider(value=kernel, min=1, max=7, description="kernel", **cont)
+        self.stride = widgets.IntSlider(value=stride, min=1, max=4, description="stride", **cont)
+        self.padding = widgets.IntSlider(value=padding, min=0, max=4, description="padding",
+                                         **cont)
+        self.dilation = widgets.IntSlider(value=dilation, min=1, max=3, description="dilation",
+                                          **cont)
+        self.transposed = widgets.Checkbox(value=transposed, description="transposed")
+        self.step = widgets.IntSlider(value=0, min=0, max=0, description="step", **cont)
+        self.play = widgets.Play(value=0, min=0, max=0, interval=500, description="animate")
+        widgets.jslink((self.play, "value"), (self.step, "value"))
+        self.status = widgets.HTML()
+        self.plot = FigureImage((8.4, 4.2), ncols=2)
+        self.box = widgets.VBox([
+            widgets.HBox([self.size, self.kernel, self.stride]),
+            widgets.HBox([self.padding, self.dilation, self.transposed]),
+            widgets.HBox([self.play, self.step]), self.status, self.plot.image])
+        for control in (self.size, self.kernel, self.stride, self.padding, self.dilation,
+                        self.transposed):
+            control.observe(self._setup, names="value")
+        self.step.observe(self._redraw, names="value")
+        self._setup()
+
+    def _setup(self, change=None) -> None:
+        n, k, s, p, d = (c.value for c in (self.size, self.kernel, self.stride, self.padding,
+                                           self.dilation))
+        self.error = None
+        try:
+            if self.transposed.value:
+                self.out = conv_transpose_output_size(n, k, s, p, dilation=d)
+                self.formula = (f"({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + 1 = {self.out}")
+            else:
+                self.out = conv_output_size(n, k, s, p, d)
+                self.formula = (f"({n} + 2·{p} - {d}·({k} - 1) - 1) / {s} + 1 = {self.out}")
+        except ValueError as error:
+            self.error, self.out = str(error), 0
+        steps = (n * n if self.transposed.value else self.out * self.out) - 1
+        self.step.unobserve(self._redraw, names="value")
+        self.step.max = self.play.max = max(steps, 0)
+        self.step.value = min(self.step.value, self.step.max)
+        self.step.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _footprint(self, i: int, j: int, top: int, left: int, shape) -> np.ndarray:
+        k, d = self.kernel.value, self.dilation.value
+        rows = top + d * np.arange(k)
+        cols = left + d * np.arange(k)
+        mask = np.zeros(shape, dtype=bool)
+        rows, cols = rows[(rows >= 0) & (rows < shape[0])], cols[(cols >= 0) & (cols < shape[1])]
+        mask[np.ix_(rows, cols)] = True
+        return mask
+
+    def _redraw(self, change=None) -> None:
+        left, right = self.plot.axes
+        left.clear()
+        right.clear()
+        n, s, p = self.size.value, self.stride.value, self.padding.value
+        if self.error:
+            for ax in (left, right):
+                ax.set_axis_off()
+            left.text(0.0, 0.5, "does not fit:\n" + self.error.replace(": ", ":\n", 1),
+                      fontsize=9, color="#cf222e", wrap=True, va="center")
+            self.status.value = f"<b style='color:#cf222e'>invalid</b>: {html.escape(self.error)}"
+            self.plot.render()
+            return
+        t = self.step.value
+        if self.transposed.value:  # input pixel t scatters the kernel into the output
+            i, j = divmod(t, n)
+            grid_in = np.ones((n, n))
+            grid_in[i, j] = 3
+            grid_out = np.ones((self.out, self.out))
+            grid_out[self._footprint(i, j, i * s - p, j * s - p, grid_out.shape)] = 2
+            titles = (f"input {n}x{n}: pixel ({i}, {j})",
+                      f"output {self.out}x{self.out}: where its kernel adds")
+        else:  # output cell t reads a window of the padded input
+            i, j = divmod(t, self.out)
+            size = n + 2 * p
+            grid_in = np.zeros((size, size))
+            grid_in[p:p + n, p:p + n] = 1
+            grid_in[self._footprint(i, j, i * s, j * s, grid_in.shape)] = 2
+            grid_out = np.ones((self.out, self.out))
+            grid_out[i, j] = 3
+            titles = (f"padded input {size}x{size} (grey: padding)",
+                      f"output {self.out}x{self.out}: cell ({i}, {j})")
+        draw_grid(left, grid_in, title=titles[0])
+        draw_grid(right, grid_out, title=titles[1])
+        self.status.value = (("transposed: " if self.transposed.value else "") +
+                             f"output size {html.escape(self.formula)} · step {t} of "
+                             f"{self.step.max}")
+        self.plot.render()
+
+
+LAYER_KINDS = ("conv", "max pool", "none")
+
+
+class NetworkDesigner(Widget):
+    """Stack up to four conv / pool layers and read the per-layer table (07).
+
+    Each row: the kind, kernel, stride, padding, and output channels (conv only). The table
+    shows shapes, parameters, MACs, activation memory and receptive field; an impossible
+    stack is reported instead of the table.
+    """
+
+    def __init__(self, *, size: int = 32, channels: int = 3):
+        cont = dict(continuous_update=False)
+        self.size = widgets.IntSlider(value=size, min=8, max=224, description="input size",
+                                      **cont)
+        self.channels = widgets.IntSlider(value=channels, min=1, max=3, description="channels",
+                                          **cont)
+        defaults = [("conv", 5, 1, 0, 6), ("max pool", 2, 2, 0, 0), ("conv", 5, 1, 0, 16),
+                    ("max pool", 2, 2, 0, 0)]
+        self.layers = []
+        rows = []
+        small = widgets.Layout(width="150px")
+        for kind, k, s, p, c in defaults:
+            row = {"kind": widgets.Dropdown(options=LAYER_KINDS, value=kind, layout=small),
+                   "kernel": widgets.BoundedIntText(value=k, min=1, max=11, description="k",
+                                                    layout=small),
+                   "stride": widgets.BoundedIntText(value=s, min=1, max=4, description="s",
+                                                    layout=small),
+                   "padding": widgets.BoundedIntText(value=p, min=0, max=5, description="p",
+                                                     layout=small),
+                   "out": widgets.BoundedIntText(value=max(c, 1), min=1, max=512,
+                                                 description="C out", layout=small)}
+            self.layers.append(row)
+            rows.append(widgets.HBox(list(row.values())))
+        self.table = widgets.HTML()
+        self.status = widgets.HTML()
+        self.box = widgets.VBox([widgets.HBox([self.size, self.channels]), *rows, self.status,
+                                 self.table])
+        for control in (self.size, self.channels, *(w for r in self.layers for w in r.values())):
+            control.observe(self._update, names="value")
+        self._update()
+
+    def build(self) -> nn.Sequential:
+        """The stack as a torch model; raises ValueError if a layer does not fit."""
+        modules, c, size = [], self.channels.value, self.size.value
+        for i, row in enumerate(self.layers):
+            kind = row["kind"].value
+            k, s, p = row["kernel"].value, row["stride"].value, row["padding"].value
+            if kind == "none":
+                continue
+            try:
+                size = conv_output_size(size, k, s, p)
+            except ValueError as error:
+                raise ValueError(f"layer {i + 1} ({kind}): {error}") from None
+            if kind == "conv":
+                modules += [nn.Conv2d(c, row["out"].value, k, s, p), nn.ReLU()]
+                c = row["out"].value
+            else:
+                modules.append(nn.MaxPool2d(k, s, p if p <= k // 2 else 0))
+        return nn.Sequential(*modules)
+
+    def _update(self, change=None) -> None:
+        for row in self.layers:
+            row["out"].disabled = row["kind"].value != "conv"
+        try:
+            model = self.build()
+            self.summary = summary(model, (1, self.channels.value, self.size.value,
+                                           self.size.value))
+        except ValueError as error:
+            self.summary = None
+            self.status.value = f"<b style='color:#cf222e'>invalid</b>: {html.escape(str(error))}"
+            self.table.value = ""
+            return
+        s = self.summary
+        rf = [r.receptive_field for r in s.rows if r.receptive_field is not None]
+        self.status.value = (f"{s.total_params:,} parameters · {s.total_macs:,} MACs "
+                             f"({s.total_flops:,} FLOPs) · receptive field "
+                             f"{rf[-1] if rf else 1} pixels")
+        self.table.value = s._repr_html_() if s.rows else "no layers"
