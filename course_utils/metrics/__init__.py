@@ -1,3 +1,14 @@
 """Evaluation metrics, one module per kind of task (classification, segmentation, ...),
 each tested against scikit-learn or a slow reference; re-exported here, so notebooks write
 ``from course_utils.metrics import confusion_matrix``."""
+
+from course_utils.metrics.classification import (
+    accuracy,
+    auc,
+    balanced_error_rate,
+    confusion_at_threshold,
+    confusion_matrix,
+    error_rate,
+    roc_curve,
+    tp_fp_rates,
+)
