@@ -4,6 +4,7 @@ One module per topic (``perceptron``, ``tour``, ...) on a shared ``base``; every
 re-exported here, so notebooks write ``from course_utils.plotting import plot_decision``.
 """
 
+from course_utils.plotting.architectures import plot_accuracy_vs_operations, plot_degradation
 from course_utils.plotting.autograd import draw_graph, graph_layout, plot_graph
 from course_utils.plotting.base import (
     BOX_COLOURS,
