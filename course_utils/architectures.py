@@ -132,3 +132,36 @@ def training_error(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps:
         out = model(x)
         return (float(nn.functional.cross_entropy(out, y)),
                 float((out.argmax(1) != y).float().mean()))
+
+
+def alexnet_deck(classes: int = 1000) -> nn.Sequential:
+    """AlexNet as deck 000's table draws it (Krizhevsky et al. 2012): 227x227x3 input, two
+    GPUs, so conv2, conv4 and conv5 are grouped (each half sees half the channels)."""
+    return nn.Sequential(
+        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.LocalResponseNorm(5),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), nn.LocalResponseNorm(5),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Flatten(), nn.Linear(6 * 6 * 256, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(),
+        nn.Linear(4096, classes))
+
+
+VGG16_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
+                512, 512, 512, "M")
+
+
+def vgg16(classes: int = 1000) -> nn.Sequential:
+    """VGG-16 (configuration D of Simonyan & Zisserman) for 224x224x3 inputs."""
+    layers: list[nn.Module] = []
+    c = 3
+    for v in VGG16_CONFIG:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(c, v, 3, padding=1), nn.ReLU()]
+            c = v
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(7 * 7 * 512, 4096), nn.ReLU(),
+                         nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, classes))

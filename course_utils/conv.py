@@ -230,3 +230,46 @@ def correlate2d(image, kernel, *, padding: int = 0, stride: int = 1) -> np.ndarr
     image = as_array(image, "image", shape=(None, None))
     kernel = as_array(kernel, "kernel", shape=(None, None))
     return conv2d(image[None, None], kernel[None, None], padding=padding, stride=stride)[0, 0]
+
+
+def conv2d_backward_loops(dout, x, weight, stride=1, padding=0, dilation=1):
+    """The readable backward: every output position sends its gradient back through the
+    same window it read, ``dx[window] += dout * W`` and ``dW += dout * x[window]``."""
+    x, weight, _ = _check_conv(x, weight, None)
+    stride, padding, dilation = (_pair(v, n) for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    dout = as_array(dout, "dout")
+    c_out, _, kh, kw = weight.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(weight)
+    for n in range(x.shape[0]):
+        for c in range(c_out):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    top, left = i * stride[0], j * stride[1]
+                    window = (n, slice(None),
+                              slice(top, top + dilation[0] * (kh - 1) + 1, dilation[0]),
+                              slice(left, left + dilation[1] * (kw - 1) + 1, dilation[1]))
+                    dxp[window] += dout[n, c, i, j] * weight[c]  # d out / d x = W
+                    dw[c] += dout[n, c, i, j] * xp[window]  # d out / d W = x (the window)
+    h, w = x.shape[2:]
+    return (dxp[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w], dw,
+            dout.sum(axis=(0, 2, 3)))
+
+
+def pool2d_loops(x, kernel_size, stride=None, padding=0, *, mode: str = "max") -> np.ndarray:
+    """The readable pooling: for every image, channel and window, its max or its mean."""
+    if mode not in ("max", "avg"):
+        raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
+    _, (n, c, oh, ow), k, s, p = _pool_cols(x, kernel_size, stride, padding, 0.0)
+    x = _floats(x, "x")
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0],) * 2, (p[1],) * 2),
+                constant_values=-np.inf if mode == "max" else 0.0)
+    out = np.zeros((n, c, oh, ow))
+    for b in range(n):
+        for ch in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    window = xp[b, ch, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1]]
+                    out[b, ch, i, j] = window.max() if mode == "max" else window.mean()
+    return out

@@ -26,3 +26,17 @@ def test_bottleneck_inception_matches_torchvision_block_in_shape_and_size():
     ours_weights = sum(m.weight.numel() for m in ours.modules() if isinstance(m, torch.nn.Conv2d))
     # torchvision's "5x5" branch uses a 3x3 kernel (a known quirk kept for its weights)
     assert ours_weights == weights + 32 * 16 * (25 - 9)
+
+
+def test_deck_alexnet_and_our_vgg16():
+    import torchvision
+
+    from course_utils.architectures import alexnet_deck, vgg16
+
+    table = summary(alexnet_deck(), (1, 3, 227, 227))
+    convs = [r for r in table.rows if r.kind in ("Conv2d", "Linear")]
+    assert [r.params for r in convs] == [34_944, 307_456, 885_120, 663_936, 442_624,
+                                         37_752_832, 16_781_312, 4_097_000]
+    assert convs[0].output_shape == (1, 96, 55, 55)
+    ours = sum(p.numel() for p in vgg16().parameters())
+    assert ours == sum(p.numel() for p in torchvision.models.vgg16().parameters())

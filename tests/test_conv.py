@@ -37,6 +37,9 @@ def test_conv2d_forward_and_backward_match_torch(seed):
     np.testing.assert_allclose(C.conv2d_loops(x, w, b, s, p, d), out, atol=1e-10)
     dout = np.random.default_rng(seed).normal(size=out.shape)
     ref.backward(torch.tensor(dout))
+    for loops, fast in zip(C.conv2d_backward_loops(dout, x, w, s, p, d),
+                           C.conv2d_backward(dout, cache), strict=True):
+        np.testing.assert_allclose(loops, fast, atol=1e-10)  # loops against vectorised
     for ours, theirs in zip(C.conv2d_backward(dout, cache), (xt, wt, bt), strict=True):
         np.testing.assert_allclose(ours, theirs.grad.numpy(), atol=1e-10)
 
@@ -53,6 +56,8 @@ def test_pooling_forward_and_backward_match_torch(k, s, p, seed):
     for ours_fwd, ours_bwd, theirs in ((C.max_pool2d_forward, C.max_pool2d_backward, F.max_pool2d),
                                        (C.avg_pool2d_forward, C.avg_pool2d_backward, F.avg_pool2d)):
         out, cache = ours_fwd(x, k, s, p)
+        mode = "max" if theirs is F.max_pool2d else "avg"
+        np.testing.assert_allclose(C.pool2d_loops(x, k, s, p, mode=mode), out, atol=1e-12)
         xt = torch.tensor(x, requires_grad=True)
         ref = theirs(xt, k, s, p)
         np.testing.assert_allclose(out, ref.detach().numpy(), atol=1e-12)

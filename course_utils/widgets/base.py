@@ -42,3 +42,10 @@ class Widget:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
+
+
+def warning_html(label: str, message: str) -> str:
+    """A status line for a run that went wrong on purpose (diverged, does not fit): red label."""
+    import html
+
+    return f"<b style='color:#cf222e'>{html.escape(label)}</b>: {html.escape(message)}"

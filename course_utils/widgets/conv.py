@@ -10,7 +10,7 @@ from torch import nn
 
 from course_utils.arithmetic import conv_output_size, conv_transpose_output_size, summary
 from course_utils.plotting.conv import draw_grid
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, warning_html
 
 
 class ConvArithmetic(Widget):
@@ -95,7 +95,7 @@ class ConvArithmetic(Widget):
                 ax.set_axis_off()
             left.text(0.0, 0.5, "does not fit:\n" + self.error.replace(": ", ":\n", 1),
                       fontsize=9, color="#cf222e", wrap=True, va="center")
-            self.status.value = f"<b style='color:#cf222e'>invalid</b>: {html.escape(self.error)}"
+            self.status.value = warning_html("invalid", self.error)
             self.plot.render()
             return
         t = self.step.value
@@ -195,7 +195,7 @@ class NetworkDesigner(Widget):
                                            self.size.value))
         except ValueError as error:
             self.summary = None
-            self.status.value = f"<b style='color:#cf222e'>invalid</b>: {html.escape(str(error))}"
+            self.status.value = warning_html("invalid", str(error))
             self.table.value = ""
             return
         s = self.summary

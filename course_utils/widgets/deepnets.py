@@ -15,7 +15,7 @@ from course_utils.deepnets import (
     train_full_batch,
 )
 from course_utils.plotting.deepnets import draw_per_layer
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, warning_html
 
 
 class DeepNetLab(Widget):
@@ -82,7 +82,7 @@ class DeepNetLab(Widget):
         right.set(xlabel="step", ylabel="training loss", title="training")
         ratio = self.norms_init[0] / self.norms_init[-2] if len(self.norms_init) > 2 else 1.0
         if self.diverged:
-            self.status.value = f"<b style='color:#cf222e'>diverged</b>: {self.diverged}"
+            self.status.value = warning_html("diverged", self.diverged)
         else:
             self.status.value = (f"first / last hidden layer gradient at init: <b>{ratio:.1e}"
                                  f"</b> · test accuracy after {self.steps} steps: <b>"

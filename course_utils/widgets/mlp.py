@@ -9,7 +9,7 @@ from course_utils.activations import ACTIVATIONS, get_activation
 from course_utils.mlp import PlaygroundRun
 from course_utils.plotting.base import data_extent
 from course_utils.plotting.mlp import draw_activation, draw_surface, grid_points
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, warning_html
 
 
 class ActivationExplorer(Widget):
@@ -147,7 +147,7 @@ class MLPPlayground(Widget):
         self.plot.axes[0].set_title(f"step {run.net.steps}: P(red) · circles train, "
                                     "squares test", fontsize=9)
         if run.diverged:
-            self.status.value = f"<b style='color:#cf222e'>diverged</b>: {run.diverged}"
+            self.status.value = warning_html("diverged", run.diverged)
         else:
             self.status.value = (f"train accuracy <b>{run.train_accuracy:.1%}</b> · test "
                                  f"accuracy <b>{run.test_accuracy:.1%}</b> · "
