@@ -5,7 +5,7 @@ from course_utils.widgets import DeepNetLab
 
 def interactions():
     lab = DeepNetLab()
-    yield "DeepNetLab: change depth (build, measure, train 40 steps)", lambda: setattr(
+    yield "DeepNetLab: change depth (build, measure, train 30 steps)", lambda: setattr(
         lab.depth, "value", 12 if lab.depth.value != 12 else 8)
     yield "DeepNetLab: switch activation", lambda: setattr(
         lab.activation, "value", "relu" if lab.activation.value != "relu" else "sigmoid")

@@ -35,7 +35,7 @@ class DeepNetLab(Widget):
     }
 
     def __init__(self, *, depth: int = 8, activation: str = "sigmoid", init: str = "xavier",
-                 dropout: float = 0.0, lr: float = 0.05, steps: int = 40, n_train: int = 500):
+                 dropout: float = 0.0, lr: float = 0.05, steps: int = 30, n_train: int = 300):
         data = digits()
         self.x = data.x_train.reshape(len(data.x_train), -1)[:n_train]
         self.y = data.y_train[:n_train]
