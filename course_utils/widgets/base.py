@@ -35,13 +35,109 @@ class FigureImage:
         self.image.value = buffer.getvalue()
 
 
+# Widgets that show results, not settings: never part of a saved state.
+_NOT_SETTINGS = (widgets.Image, widgets.HTML, widgets.HTMLMath, widgets.Label, widgets.Output)
+
+
+def _plain(value):
+    """A control's value as JSON gives it back: tuples (multiple selections) as lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 class Widget:
-    """Displays as its ``box`` (a VBox of controls and image) in a notebook."""
+    """Displays as its ``box`` (a VBox of controls and image) in a notebook.
+
+    Shareable state (the TensorFlow Playground URL idea): ``save_state()`` gives a small JSON
+    string of every control's value (the instance attributes that are ipywidgets value
+    controls: sliders, dropdowns, checkboxes), ``load_state(text)`` restores it, and
+    ``save_state_file`` / ``load_state_file`` do the same with a file. ``PRESETS`` names the
+    scenes an instructor shows, ``{"name": {control_attr: value, ...}}``; ``load_preset``.
+    """
 
     box: widgets.Widget
+    PRESETS: dict[str, dict] = {}
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
+
+    def controls(self) -> dict[str, widgets.ValueWidget]:
+        """The settings controls by attribute name, in the order the widget built them."""
+        return {name: value for name, value in vars(self).items()
+                if isinstance(value, widgets.ValueWidget)
+                and not isinstance(value, _NOT_SETTINGS)}
+
+    def state(self) -> dict:
+        """Every control's current value, by attribute name."""
+        return {name: _plain(control.value) for name, control in self.controls().items()}
+
+    def save_state(self) -> str:
+        """A small JSON string: the widget's class and its controls' values."""
+        import json
+
+        return json.dumps({"widget": type(self).__name__, "state": self.state()},
+                          separators=(",", ":"))
+
+    def set_state(self, state: dict) -> None:
+        """Set the named controls (in the widget's own order, so dependent ranges update)."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict of control name -> value, got "
+                            f"{type(state).__name__}")
+        controls = self.controls()
+        unknown = sorted(set(state) - set(controls))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no control {unknown}; its controls "
+                             f"are {sorted(controls)}")
+        for name, control in controls.items():
+            if name not in state:
+                continue
+            value = state[name]
+            try:
+                control.value = value
+            except Exception as error:  # traitlets.TraitError and friends
+                raise ValueError(f"{type(self).__name__}.{name} cannot take {value!r}: "
+                                 f"{error}") from None
+            if _plain(control.value) != _plain(value) and not (
+                    isinstance(value, float) and abs(control.value - value) <= 1e-9 * max(
+                        1.0, abs(value))):
+                raise ValueError(f"{type(self).__name__}.{name}={value!r} is out of its range "
+                                 f"(it became {control.value!r})")
+
+    def load_state(self, text: str) -> None:
+        """Restore the controls from a ``save_state()`` string of the same widget class."""
+        import json
+
+        if not isinstance(text, str):
+            raise TypeError(f"load_state takes the JSON string from save_state(), got "
+                            f"{type(text).__name__}")
+        try:
+            saved = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not a saved widget state (invalid JSON: {error})") from None
+        if not isinstance(saved, dict) or set(saved) != {"widget", "state"}:
+            raise ValueError('a saved widget state is {"widget": name, "state": {...}}')
+        if saved["widget"] != type(self).__name__:
+            raise ValueError(f"this state was saved from {saved['widget']}, not "
+                             f"{type(self).__name__}")
+        self.set_state(saved["state"])
+
+    def save_state_file(self, path) -> None:
+        """Write ``save_state()`` to a file (UTF-8 JSON) to hand out or reload later."""
+        from pathlib import Path
+
+        Path(path).write_text(self.save_state() + "\n", encoding="utf-8")
+
+    def load_state_file(self, path) -> None:
+        """Restore the controls from a file written by ``save_state_file``."""
+        from pathlib import Path
+
+        self.load_state(Path(path).read_text(encoding="utf-8").strip())
+
+    def load_preset(self, name: str) -> None:
+        """Set the controls to one of the class's named ``PRESETS``."""
+        if name not in self.PRESETS:
+            raise ValueError(f"{type(self).__name__} has no preset {name!r}; presets: "
+                             f"{sorted(self.PRESETS) or 'none'}")
+        self.set_state(self.PRESETS[name])
 
 
 def warning_html(label: str, message: str) -> str:

@@ -24,6 +24,11 @@ def perceptron_dataset(name: str, *, seed: int = 0) -> tuple[np.ndarray, np.ndar
 class PerceptronPlayground(Widget):
     """Sliders for w1, w2 and b over a gate or 2D set: live boundary and mistakes (notebook 01)."""
 
+    PRESETS = {
+        "the deck's AND is an OR": {"dataset": "AND", "w1": 1.0, "w2": 1.0, "b": 1.0},
+        "AND, all correct": {"dataset": "AND", "w1": 1.0, "w2": 1.0, "b": -1.0},
+    }
+
     def __init__(self, *, dataset: str = "AND", w1: float = 1.0, w2: float = 1.0, b: float = 0.0):
         slider = dict(min=-3.0, max=3.0, step=0.1, continuous_update=False)
         self.dataset = widgets.Dropdown(options=GATE_CHOICES + TOY_CHOICES, value=dataset,
@@ -67,6 +72,11 @@ class PerceptronStepper(Widget):
     Controls: data, learning rate, start (zeros or seeded random w~), epochs to run, and the
     visit shown (a slider, with buttons: one visit, the next update, one epoch, reset).
     """
+
+    PRESETS = {
+        "XOR never converges": {"dataset": "XOR", "lr": 1.0, "epochs": 50, "start": "zeros"},
+        "AND converges": {"dataset": "AND", "lr": 1.0, "epochs": 10, "start": "zeros"},
+    }
 
     def __init__(self, *, dataset: str = "XOR", lr: float = 1.0, epochs: int = 10,
                  start: str = "zeros"):
