@@ -12,3 +12,10 @@ from course_utils.metrics.classification import (
     roc_curve,
     tp_fp_rates,
 )
+from course_utils.metrics.segmentation import (
+    iou_from_confusion,
+    mean_iou,
+    per_class_iou,
+    pixel_accuracy,
+    pixel_confusion,
+)
