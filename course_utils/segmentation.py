@@ -1,0 +1,419 @@
+"""Semantic and instance segmentation on the synthetic scenes (notebook 12).
+
+- Label maps: ``instance_map`` beside ``course_utils.data.semantic_map``.
+- Sliding-window labelling (deck 004): a small ``PatchClassifier`` labels the centre pixel
+  of an 18 x 18 patch; ``sliding_window_scores`` runs it once per pixel.
+- "A fully connected layer is a convolution with a large filter" (deck 000):
+  ``linear_to_conv`` and ``convolutionalise`` turn the classifier into a fully
+  convolutional network, which labels every window of a larger image in one pass (with the
+  stride of its pooling); ``shift_and_stitch`` fills in the pixels in between.
+- Two networks that label every pixel: ``FCN`` (downsample, then transposed convolutions
+  with skips, Long et al. 2015) and ``EncoderDecoder`` (pooling indices and max unpooling,
+  DeconvNet / SegNet); ``train_steps`` trains any of them for a fixed number of steps.
+- Mask R-CNN (deck 000, 004): torchvision's model built without weights, ``mask_branch``
+  runs its mask head on given boxes; ``roi_align_loops`` is RoIAlign written out.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.data.scenes import SHAPES, Scene
+from course_utils.validate import as_array, as_number
+
+CLASSES = ("background", *SHAPES)  # class id -> name; 0 is the background
+PATCH = 18  # the patch classifier's input side; it labels pixel (9, 9) of the patch
+
+
+def instance_map(scene: Scene) -> np.ndarray:
+    """int64 [H, W]: 0 for background, ``k + 1`` on the visible pixels of object ``k``."""
+    if not isinstance(scene, Scene):
+        raise TypeError(f"instance_map needs a Scene from make_scene, got {type(scene).__name__}")
+    out = np.zeros(scene.image.shape[:2], np.int64)
+    for k, mask in enumerate(scene.masks):
+        out[mask] = k + 1
+    return out
+
+
+def _images(images, name: str = "images") -> torch.Tensor:
+    """A float batch [N, 3, H, W], refused with a clear message otherwise."""
+    if not isinstance(images, torch.Tensor):
+        images = torch.as_tensor(as_array(images, name), dtype=torch.float32)
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f"{name} must be a batch N x 3 x H x W of colour images, got shape "
+                         f"{tuple(images.shape)}; for one image use image[None]")
+    if not torch.isfinite(images).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return images.float()
+
+
+# -- sliding windows and "FC = convolution" ---------------------------------------------------
+
+class PatchClassifier(nn.Module):
+    """Class of the centre pixel of an 18 x 18 patch: conv-ReLU-pool twice, then two FC.
+
+    18 -> conv 3x3 -> 16 -> pool -> 8 -> conv 3x3 -> 6 -> pool -> 3: the first FC layer
+    reads a ``2 width x 3 x 3`` map. No padding anywhere, so a window's answer depends on
+    that window only (what makes it equal to the fully convolutional version).
+    """
+
+    def __init__(self, width: int = 16, classes: int = len(CLASSES), hidden: int = 64):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, width, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3), nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * 3 * 3, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [N, 3, 18, 18] -> [N, classes]
+        return self.head(self.features(x))
+
+
+def pad_for_windows(images, patch: int = PATCH) -> torch.Tensor:
+    """Reflect-pad [N, 3, H, W] so that the window of every pixel fits: ``patch // 2``
+    before, ``patch - 1 - patch // 2`` after. Window (i, j) of the result is centred on
+    pixel (i, j)."""
+    images = _images(images)
+    before, after = patch // 2, patch - 1 - patch // 2
+    return F.pad(images, (before, after, before, after), mode="reflect")
+
+
+def centre_patches(images, targets, *, per_image: int = 16, patch: int = PATCH,
+                   seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training data for the patch classifier: ``per_image`` patches per image, half of them
+    centred on an object pixel (when there is one), labelled by their centre pixel."""
+    images = _images(images)
+    targets = torch.as_tensor(as_array(targets, "targets", shape=(len(images), *images.shape[2:]),
+                                       dtype="int"))
+    per_image = as_number(per_image, "per_image", minimum=1, integer=True)
+    rng = np.random.default_rng(seed)
+    padded, xs, ys = pad_for_windows(images, patch), [], []
+    for n in range(len(images)):
+        fg = np.argwhere(targets[n].numpy() > 0)
+        for k in range(per_image):
+            if k % 2 and len(fg):
+                i, j = fg[rng.integers(len(fg))]
+            else:
+                i, j = rng.integers(0, images.shape[2]), rng.integers(0, images.shape[3])
+            xs.append(padded[n, :, i:i + patch, j:j + patch])
+            ys.append(targets[n, i, j])
+    return torch.stack(xs), torch.stack(ys)
+
+
+@torch.no_grad()
+def sliding_window_scores(classifier: nn.Module, image, *, patch: int = PATCH, stride: int = 1,
+                          chunk: int = 1024) -> tuple[torch.Tensor, int]:
+    """Run ``classifier`` on the window of every ``stride``-th pixel of one image [3, H, W].
+
+    Returns class scores [K, ceil(H / stride), ceil(W / stride)] and how many windows (one
+    forward pass of the classifier each) that took.
+    """
+    image = _images(torch.as_tensor(image)[None] if not isinstance(image, torch.Tensor)
+                    else image[None], "image")
+    stride = as_number(stride, "stride", minimum=1, integer=True)
+    padded = pad_for_windows(image, patch)
+    cols = F.unfold(padded, patch, stride=stride)[0].T  # [windows, 3 * patch * patch]
+    windows = cols.reshape(-1, 3, patch, patch)
+    classifier.eval()
+    scores = torch.cat([classifier(windows[i:i + chunk]) for i in range(0, len(windows), chunk)])
+    h, w = (math.ceil(s / stride) for s in image.shape[2:])
+    return scores.T.reshape(-1, h, w), len(windows)
+
+
+def linear_to_conv(linear: nn.Linear, in_shape: tuple[int, int, int]) -> nn.Conv2d:
+    """The convolution that computes ``linear`` on a ``C x H x W`` map flattened in torch's
+    order: an H x W filter covering the whole map, one filter per output unit (deck 000)."""
+    c, h, w = (as_number(v, "in_shape entry", minimum=1, integer=True) for v in in_shape)
+    if linear.in_features != c * h * w:
+        raise ValueError(f"a Linear layer with {linear.in_features} inputs cannot read a "
+                         f"{c} x {h} x {w} map ({c * h * w} numbers)")
+    conv = nn.Conv2d(c, linear.out_features, (h, w), bias=linear.bias is not None)
+    with torch.no_grad():
+        conv.weight.copy_(linear.weight.reshape(linear.out_features, c, h, w))
+        if linear.bias is not None:
+            conv.bias.copy_(linear.bias)
+    return conv
+
+
+def convolutionalise(features: nn.Module, head: nn.Sequential,
+                     feature_shape: tuple[int, int, int]) -> nn.Sequential:
+    """``features`` then ``head`` with every Linear turned into a convolution: the first
+    reads the whole ``feature_shape`` map, the later ones are 1 x 1. Flatten is dropped."""
+    layers, shape = [features], tuple(feature_shape)
+    for layer in head:
+        if isinstance(layer, nn.Flatten):
+            continue
+        if isinstance(layer, nn.Linear):
+            layer = linear_to_conv(layer, shape)
+            shape = (layer.out_channels, 1, 1)
+        layers.append(layer)
+    return nn.Sequential(*layers)
+
+
+@torch.no_grad()
+def shift_and_stitch(fcn: nn.Module, padded: torch.Tensor, *, step: int,
+                     size: tuple[int, int]) -> torch.Tensor:
+    """Dense scores [N, K, H, W] from a network whose output has stride ``step``: run it on
+    the ``step ** 2`` shifted copies of ``padded`` and interleave the outputs (OverFeat,
+    FCN). Equal to the sliding window at every pixel, in ``step ** 2`` passes."""
+    h, w = size
+    out = None
+    fcn.eval()
+    for dy in range(step):
+        for dx in range(step):
+            scores = fcn(padded[:, :, dy:, dx:])
+            if out is None:
+                out = scores.new_zeros(len(padded), scores.shape[1], h, w)
+            out[:, :, dy::step, dx::step] = scores[:, :, :len(range(dy, h, step)),
+                                                   :len(range(dx, w, step))]
+    return out
+
+
+# -- networks that label every pixel ----------------------------------------------------------
+
+def _conv(c_in: int, c_out: int) -> nn.Sequential:
+    """3x3 convolution (size kept), batch norm, ReLU."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU())
+
+
+def bilinear_upsampler(channels: int, factor: int = 2) -> nn.ConvTranspose2d:
+    """A learnable transposed convolution that starts as bilinear upsampling (FCN's init)."""
+    from course_utils.upsampling import bilinear_kernel
+
+    kernel = torch.tensor(bilinear_kernel(factor), dtype=torch.float32)
+    k = kernel.shape[0]
+    layer = nn.ConvTranspose2d(channels, channels, k, stride=factor,
+                               padding=(k - factor + 1) // 2, bias=False)
+    with torch.no_grad():
+        layer.weight.zero_()
+        for c in range(channels):
+            layer.weight[c, c] = kernel  # each channel upsampled on its own
+    return layer
+
+
+class FCN(nn.Module):
+    """FCN-8s in miniature (Long et al., 2015): an encoder down to 1/8 resolution, class
+    scores there, then three x2 transposed convolutions; the scores of the 1/4 and 1/2 maps
+    are added on the way up (the skips), which brings back the detail pooling lost."""
+
+    def __init__(self, width: int = 8, classes: int = len(CLASSES)):
+        super().__init__()
+        w, k = width, classes
+        self.down1 = nn.Sequential(_conv(3, w), _conv(w, w), nn.MaxPool2d(2))  # 1/2
+        self.down2 = nn.Sequential(_conv(w, 2 * w), _conv(2 * w, 2 * w), nn.MaxPool2d(2))  # 1/4
+        self.down3 = nn.Sequential(_conv(2 * w, 4 * w), _conv(4 * w, 4 * w), nn.MaxPool2d(2))
+        self.deep = nn.Sequential(_conv(4 * w, 8 * w), _conv(8 * w, 8 * w))  # FC6-7 as convs
+        self.score8, self.score4, self.score2 = (nn.Conv2d(c, k, 1) for c in (8 * w, 2 * w, w))
+        self.up8, self.up4, self.up2 = (bilinear_upsampler(k) for _ in range(3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        half = self.down1(x)
+        quarter = self.down2(half)
+        eighth = self.deep(self.down3(quarter))
+        scores = self.up8(self.score8(eighth)) + self.score4(quarter)  # 1/4
+        scores = self.up4(scores) + self.score2(half)  # 1/2
+        return self.up2(scores)  # full size
+
+
+class EncoderDecoder(nn.Module):
+    """DeconvNet / SegNet in miniature: the encoder max-pools three times and keeps the
+    indices; the decoder mirrors it, max-unpooling each map back to where its maxima came
+    from and convolving the sparse result into a dense one."""
+
+    def __init__(self, width: int = 8, classes: int = len(CLASSES)):
+        super().__init__()
+        w = width
+        self.enc1, self.enc2 = _conv(3, w), nn.Sequential(_conv(w, 2 * w), _conv(2 * w, 2 * w))
+        self.enc3 = nn.Sequential(_conv(2 * w, 4 * w), _conv(4 * w, 4 * w))
+        self.middle = nn.Sequential(_conv(4 * w, 8 * w), _conv(8 * w, 4 * w))
+        self.dec3 = nn.Sequential(_conv(4 * w, 4 * w), _conv(4 * w, 2 * w))
+        self.dec2 = nn.Sequential(_conv(2 * w, 2 * w), _conv(2 * w, w))
+        self.dec1 = _conv(w, w)
+        self.classify = nn.Conv2d(w, classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e1 = self.enc1(x)
+        p1, i1 = F.max_pool2d(e1, 2, return_indices=True)
+        e2 = self.enc2(p1)
+        p2, i2 = F.max_pool2d(e2, 2, return_indices=True)
+        e3 = self.enc3(p2)
+        p3, i3 = F.max_pool2d(e3, 2, return_indices=True)
+        d3 = self.dec3(F.max_unpool2d(self.middle(p3), i3, 2, output_size=e3.shape[2:]))
+        d2 = self.dec2(F.max_unpool2d(d3, i2, 2, output_size=e2.shape[2:]))
+        d1 = self.dec1(F.max_unpool2d(d2, i1, 2, output_size=e1.shape[2:]))
+        return self.classify(d1)
+
+
+def class_weights(targets, *, num_classes: int = len(CLASSES), power: float = 0.5
+                  ) -> torch.Tensor:
+    """Loss weights ``w_k`` proportional to ``frequency_k ** -power``, scaled so that the
+    average pixel weighs 1: rare classes (a small triangle) count more than the background."""
+    counts = np.bincount(as_array(targets, "targets", dtype="int").ravel(),
+                         minlength=num_classes)[:num_classes].astype(float)
+    if (counts == 0).any():
+        raise ValueError(f"class {int(np.argmin(counts))} never occurs in targets; a weight for "
+                         "it would be infinite")
+    freq = counts / counts.sum()
+    w = freq ** -power
+    return torch.tensor(w / (w * freq).sum(), dtype=torch.float32)
+
+
+class TrainRun(NamedTuple):
+    model: nn.Module
+    losses: list[float]  # the loss of every step
+    seconds: float  # wall-clock training time
+    cpu_seconds: float  # time.process_time() spent (less affected by a busy machine)
+
+
+def train_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int,
+                batch_size: int = 16, lr: float = 5e-3, weight: torch.Tensor | None = None,
+                seed: int = 0) -> TrainRun:
+    """Adam with a one-cycle learning rate for a fixed number of steps (never a time
+    budget: the same numbers on every machine), each on a random mini-batch of (x, y).
+    Works for per-image labels [N] and per-pixel labels [N, H, W] alike."""
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold as many examples, got {len(x)} and {len(y)}")
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    losses, wall, cpu = [], time.perf_counter(), time.process_time()
+    model.train()
+    for _ in range(steps):
+        batch = torch.randint(0, len(x), (batch_size,), generator=generator)
+        loss = F.cross_entropy(model(x[batch]), y[batch], weight=weight)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+    model.eval()
+    return TrainRun(model, losses, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+@torch.no_grad()
+def predict_probabilities(model: nn.Module, images, *, chunk: int = 64) -> torch.Tensor:
+    """Softmax class probabilities [N, K, H, W] of a segmentation network, in eval mode."""
+    images = _images(images)
+    model.eval()
+    return torch.cat([model(images[i:i + chunk]).softmax(1) for i in range(0, len(images), chunk)])
+
+
+# -- Mask R-CNN -------------------------------------------------------------------------------
+
+def mask_rcnn(num_classes: int = len(CLASSES), *, size: int = 128) -> nn.Module:
+    """torchvision's Mask R-CNN (ResNet-50 + FPN) with random weights (nothing downloaded),
+    resizing images to ``size`` and keeping few proposals, so that it runs on a CPU."""
+    from torchvision.models.detection import maskrcnn_resnet50_fpn
+
+    return maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=num_classes,
+                                 min_size=size, max_size=size, rpn_pre_nms_top_n_train=200,
+                                 rpn_post_nms_top_n_train=100, rpn_pre_nms_top_n_test=200,
+                                 rpn_post_nms_top_n_test=50, box_batch_size_per_image=64,
+                                 box_detections_per_img=10)
+
+
+def scene_target(scene: Scene) -> dict[str, torch.Tensor]:
+    """A scene's objects as torchvision's detection models want them."""
+    if not isinstance(scene, Scene):
+        raise TypeError(f"scene_target needs a Scene, got {type(scene).__name__}")
+    return {"boxes": torch.from_numpy(scene.boxes), "labels": torch.from_numpy(scene.labels),
+            "masks": torch.from_numpy(scene.masks.astype(np.uint8))}
+
+
+class MaskBranch(NamedTuple):
+    """The tensors of Mask R-CNN's mask branch for given boxes (R of them)."""
+
+    image_size: tuple[int, int]  # after the model's resize
+    boxes: torch.Tensor  # [R, 4] in the resized image
+    features: dict[str, torch.Tensor]  # FPN levels '0'..'3', 'pool': [1, 256, h, w] each
+    roi_features: torch.Tensor  # [R, 256, 14, 14]: RoIAlign on the right FPN level
+    head: torch.Tensor  # [R, 256, 14, 14]: after the four 3x3 convolutions
+    mask_logits: torch.Tensor  # [R, classes, 28, 28]: transposed conv x2, then 1x1 conv
+
+
+@torch.no_grad()
+def mask_branch(model: nn.Module, image: torch.Tensor, boxes: torch.Tensor) -> MaskBranch:
+    """Run Mask R-CNN's backbone and mask branch on ``boxes`` [R, 4] (x1, y1, x2, y2 in the
+    original image [3, H, W]) step by step, as its RoI heads do for its detections."""
+    model.eval()
+    images, targets = model.transform([image], [{"boxes": boxes}])
+    features = model.backbone(images.tensors)
+    rois = [targets[0]["boxes"]]
+    heads = model.roi_heads
+    pooled = heads.mask_roi_pool(features, rois, images.image_sizes)
+    head = heads.mask_head(pooled)
+    return MaskBranch(tuple(images.image_sizes[0]), rois[0], dict(features), pooled, head,
+                      heads.mask_predictor(head))
+
+
+def mask_targets(masks, boxes, *, size: int = 28) -> torch.Tensor:
+    """Each object's mask cut out along its box and resized to ``size`` x ``size`` with
+    RoIAlign: the targets of Mask R-CNN's mask loss. float [R, size, size] in [0, 1]."""
+    from torchvision.ops import roi_align
+
+    masks = torch.as_tensor(as_array(masks, "masks", dtype=None)).float()
+    boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(len(masks), 4)), dtype=torch.float32)
+    rois = torch.cat([torch.arange(len(boxes), dtype=torch.float32)[:, None], boxes], dim=1)
+    return roi_align(masks[:, None], rois, (size, size), 1.0)[:, 0]
+
+
+def paste_masks(masks, boxes, image_size: tuple[int, int]) -> torch.Tensor:
+    """``size`` x ``size`` mask probabilities [R, M, M] resized into their boxes on a blank
+    image (torchvision's ``paste_masks_in_image``): float [R, H, W]."""
+    from torchvision.models.detection.roi_heads import paste_masks_in_image
+
+    masks = torch.as_tensor(as_array(masks, "masks", shape=(None, None, None)),
+                            dtype=torch.float32)
+    boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(len(masks), 4)), dtype=torch.float32)
+    return paste_masks_in_image(masks[:, None], boxes, tuple(image_size))[:, 0]
+
+
+def _bilinear(plane: np.ndarray, y: float, x: float) -> float:
+    """torchvision's RoIAlign interpolation: 0 beyond one pixel outside, edges clamped."""
+    h, w = plane.shape
+    if y < -1.0 or y > h or x < -1.0 or x > w:
+        return 0.0
+    y, x = max(y, 0.0), max(x, 0.0)
+    y0, x0 = min(int(y), h - 1), min(int(x), w - 1)
+    y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+    ly, lx = (y - y0 if y0 < h - 1 else 0.0), (x - x0 if x0 < w - 1 else 0.0)
+    return ((1 - ly) * (1 - lx) * plane[y0, x0] + (1 - ly) * lx * plane[y0, x1]
+            + ly * (1 - lx) * plane[y1, x0] + ly * lx * plane[y1, x1])
+
+
+def roi_align_loops(features, box, output_size: int, *, spatial_scale: float = 1.0,
+                    sampling_ratio: int = -1, aligned: bool = False) -> np.ndarray:
+    """RoIAlign (He et al., 2017) for one box on one feature map [C, H, W], written out.
+
+    The box (in image pixels, times ``spatial_scale`` in feature pixels; shifted by half a
+    pixel when ``aligned``) is cut into ``output_size`` x ``output_size`` bins, never
+    rounded; each bin averages the bilinear interpolation of the map at ``sampling_ratio``
+    x ``sampling_ratio`` evenly spaced points (``-1``: ceil(bin size) points per side).
+    ``torchvision.ops.roi_align`` computes the same, vectorised. Returns [C, S, S].
+    """
+    features = as_array(features, "features", shape=(None, None, None))
+    x1, y1, x2, y2 = as_array(box, "box", shape=(4,)) * spatial_scale - (0.5 if aligned else 0.0)
+    s = as_number(output_size, "output_size", minimum=1, integer=True)
+    roi_w, roi_h = (x2 - x1, y2 - y1) if aligned else (max(x2 - x1, 1.0), max(y2 - y1, 1.0))
+    bin_h, bin_w = roi_h / s, roi_w / s
+    grid_h = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_h / s)
+    grid_w = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_w / s)
+    out = np.zeros((features.shape[0], s, s))
+    for c, plane in enumerate(features):
+        for i in range(s):
+            for j in range(s):
+                points = [_bilinear(plane, y1 + i * bin_h + (a + 0.5) * bin_h / grid_h,
+                                    x1 + j * bin_w + (b + 0.5) * bin_w / grid_w)
+                          for a in range(grid_h) for b in range(grid_w)]
+                out[c, i, j] = sum(points) / max(grid_h * grid_w, 1)
+    return out
