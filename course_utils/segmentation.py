@@ -7,9 +7,10 @@
   ``linear_to_conv`` and ``convolutionalise`` turn the classifier into a fully
   convolutional network, which labels every window of a larger image in one pass (with the
   stride of its pooling); ``shift_and_stitch`` fills in the pixels in between.
-- Two networks that label every pixel: ``FCN`` (downsample, then transposed convolutions
-  with skips, Long et al. 2015) and ``EncoderDecoder`` (pooling indices and max unpooling,
-  DeconvNet / SegNet); ``train_steps`` trains any of them for a fixed number of steps.
+- Two networks that label every pixel: ``FCN`` (downsample, class scores, then transposed
+  convolutions adding skipped scores, Long et al. 2015) and ``UNet`` (an encoder-decoder
+  whose decoder concatenates the encoder's maps, Ronneberger et al. 2015); ``train_steps``
+  trains any of them for a fixed number of steps.
 - Mask R-CNN (deck 000, 004): torchvision's model built without weights, ``mask_branch``
   runs its mask head on given boxes; ``roi_align_loops`` is RoIAlign written out.
 """
@@ -222,32 +223,32 @@ class FCN(nn.Module):
         return self.up2(scores)  # full size
 
 
-class EncoderDecoder(nn.Module):
-    """DeconvNet / SegNet in miniature: the encoder max-pools three times and keeps the
-    indices; the decoder mirrors it, max-unpooling each map back to where its maxima came
-    from and convolving the sparse result into a dense one."""
+class UNet(nn.Module):
+    """An encoder-decoder in the U-Net way (Ronneberger et al., 2015; DeconvNet and SegNet
+    are the same shape without the skips): the encoder halves the size three times, the
+    decoder doubles it back with 2x2 transposed convolutions, and at every size the
+    encoder's feature maps are concatenated to the decoder's (the skips) before a conv."""
 
     def __init__(self, width: int = 8, classes: int = len(CLASSES)):
         super().__init__()
         w = width
-        self.enc1, self.enc2 = _conv(3, w), nn.Sequential(_conv(w, 2 * w), _conv(2 * w, 2 * w))
+        self.enc1 = _conv(3, w)
+        self.enc2 = nn.Sequential(_conv(w, 2 * w), _conv(2 * w, 2 * w))
         self.enc3 = nn.Sequential(_conv(2 * w, 4 * w), _conv(4 * w, 4 * w))
-        self.middle = nn.Sequential(_conv(4 * w, 8 * w), _conv(8 * w, 4 * w))
-        self.dec3 = nn.Sequential(_conv(4 * w, 4 * w), _conv(4 * w, 2 * w))
-        self.dec2 = nn.Sequential(_conv(2 * w, 2 * w), _conv(2 * w, w))
-        self.dec1 = _conv(w, w)
+        self.middle = nn.Sequential(_conv(4 * w, 8 * w), _conv(8 * w, 8 * w))
+        self.up3, self.dec3 = nn.ConvTranspose2d(8 * w, 4 * w, 2, stride=2), _conv(8 * w, 4 * w)
+        self.up2, self.dec2 = nn.ConvTranspose2d(4 * w, 2 * w, 2, stride=2), _conv(4 * w, 2 * w)
+        self.up1, self.dec1 = nn.ConvTranspose2d(2 * w, w, 2, stride=2), _conv(2 * w, w)
         self.classify = nn.Conv2d(w, classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        e1 = self.enc1(x)
-        p1, i1 = F.max_pool2d(e1, 2, return_indices=True)
-        e2 = self.enc2(p1)
-        p2, i2 = F.max_pool2d(e2, 2, return_indices=True)
-        e3 = self.enc3(p2)
-        p3, i3 = F.max_pool2d(e3, 2, return_indices=True)
-        d3 = self.dec3(F.max_unpool2d(self.middle(p3), i3, 2, output_size=e3.shape[2:]))
-        d2 = self.dec2(F.max_unpool2d(d3, i2, 2, output_size=e2.shape[2:]))
-        d1 = self.dec1(F.max_unpool2d(d2, i1, 2, output_size=e1.shape[2:]))
+        e1 = self.enc1(x)  # full size
+        e2 = self.enc2(F.max_pool2d(e1, 2))  # 1/2
+        e3 = self.enc3(F.max_pool2d(e2, 2))  # 1/4
+        middle = self.middle(F.max_pool2d(e3, 2))  # 1/8
+        d3 = self.dec3(torch.cat([self.up3(middle), e3], dim=1))  # skip: concatenate
+        d2 = self.dec2(torch.cat([self.up2(d3), e2], dim=1))
+        d1 = self.dec1(torch.cat([self.up1(d2), e1], dim=1))
         return self.classify(d1)
 
 
@@ -356,15 +357,16 @@ def mask_branch(model: nn.Module, image: torch.Tensor, boxes: torch.Tensor) -> M
                       heads.mask_predictor(head))
 
 
-def mask_targets(masks, boxes, *, size: int = 28) -> torch.Tensor:
+def mask_targets(masks, boxes, *, size: int = 28, aligned: bool = False) -> torch.Tensor:
     """Each object's mask cut out along its box and resized to ``size`` x ``size`` with
-    RoIAlign: the targets of Mask R-CNN's mask loss. float [R, size, size] in [0, 1]."""
+    RoIAlign: the targets of Mask R-CNN's mask loss (torchvision uses ``aligned=False``,
+    which samples half a pixel off). float [R, size, size] in [0, 1]."""
     from torchvision.ops import roi_align
 
     masks = torch.as_tensor(as_array(masks, "masks", dtype=None)).float()
     boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(len(masks), 4)), dtype=torch.float32)
     rois = torch.cat([torch.arange(len(boxes), dtype=torch.float32)[:, None], boxes], dim=1)
-    return roi_align(masks[:, None], rois, (size, size), 1.0)[:, 0]
+    return roi_align(masks[:, None], rois, (size, size), 1.0, aligned=aligned)[:, 0]
 
 
 def paste_masks(masks, boxes, image_size: tuple[int, int]) -> torch.Tensor:

@@ -214,3 +214,27 @@ def max_unpool2d_backward(dout, indices) -> np.ndarray:
     return np.take_along_axis(flat, indices.reshape(*indices.shape[:2], -1),
                               axis=2).reshape(indices.shape)
 
+
+
+def difference_from_torch(x, weight, bias=None, *, seed: int = 0, **settings) -> dict[str, float]:
+    """Largest absolute differences of our transposed convolution from torch's, in float64:
+    the outputs of ``conv_transpose2d_loops`` and ``conv_transpose2d`` against
+    ``F.conv_transpose2d``, and ``conv_transpose2d_backward`` against autograd for a random
+    upstream gradient (drawn with ``seed``). ``settings``: stride, padding, ... (nb 12)."""
+    import torch
+    import torch.nn.functional as F
+
+    x, weight, bias = _check_transpose(x, weight, bias)
+    tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, weight)]
+    tb = None if bias is None else torch.tensor(bias, dtype=torch.float64, requires_grad=True)
+    expected = F.conv_transpose2d(*tensors, tb, **settings)
+    ours, cache = conv_transpose2d_forward(x, weight, bias, **settings)
+    dout = np.random.default_rng(seed).normal(size=ours.shape)
+    expected.backward(torch.tensor(dout))
+    dx, dw, db = conv_transpose2d_backward(dout, cache)
+    pairs = {"output (loops)": (conv_transpose2d_loops(x, weight, bias, **settings), expected),
+             "output": (ours, expected), "dx": (dx, tensors[0].grad),
+             "dweight": (dw, tensors[1].grad)}
+    if tb is not None:
+        pairs["dbias"] = (db, tb.grad)
+    return {name: float(np.abs(a - b.detach().numpy()).max()) for name, (a, b) in pairs.items()}

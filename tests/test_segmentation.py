@@ -13,8 +13,8 @@ from course_utils.segmentation import (
     CLASSES,
     FCN,
     PATCH,
-    EncoderDecoder,
     PatchClassifier,
+    UNet,
     bilinear_upsampler,
     centre_patches,
     class_weights,
@@ -95,8 +95,8 @@ def test_centre_patches_are_labelled_by_their_centre_pixel():
         centre_patches(x, y[:, :5])
 
 
-@pytest.mark.parametrize("cls", [FCN, EncoderDecoder])
-@pytest.mark.parametrize("size", [48, 40])
+@pytest.mark.parametrize("cls", [FCN, UNet])
+@pytest.mark.parametrize("size", [48, 40, 64])
 def test_segmentation_networks_keep_the_size(cls, size):
     model = cls(width=4).eval()
     with torch.no_grad():
@@ -164,6 +164,11 @@ def test_mask_targets_are_torchvisions_and_paste_back():
     pasted = paste_masks(ours, scene.boxes, (64, 64)) >= 0.5
     for mask, back in zip(scene.masks, pasted.numpy(), strict=True):
         assert (mask & back).sum() / (mask | back).sum() > 0.8
+    aligned = paste_masks(mask_targets(scene.masks, scene.boxes, aligned=True), scene.boxes,
+                          (64, 64)) >= 0.5
+    for mask, off, centred in zip(scene.masks, pasted.numpy(), aligned.numpy(), strict=True):
+        assert (mask & centred).sum() / (mask | centred).sum() >= (
+            (mask & off).sum() / (mask | off).sum())
     with pytest.raises(ValueError, match="boxes must have shape"):
         mask_targets(scene.masks, scene.boxes[:1])
 

@@ -13,6 +13,7 @@ from course_utils.upsampling import (
     conv_transpose2d_backward,
     conv_transpose2d_forward,
     conv_transpose2d_loops,
+    difference_from_torch,
     max_pool2d_with_indices,
     max_unpool2d,
     max_unpool2d_backward,
@@ -158,3 +159,13 @@ def test_bad_inputs_get_clear_errors():
         max_unpool2d(pooled, idx[..., :1], 2)
     with pytest.raises(ValueError, match="factor"):
         bilinear_kernel(0)
+
+
+def test_difference_from_torch_reports_small_numbers_and_notices_a_wrong_weight():
+    rng = np.random.default_rng(1)
+    x, w, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=2)
+    diffs = difference_from_torch(x, w, b, stride=2, padding=1, output_padding=1)
+    assert set(diffs) == {"output (loops)", "output", "dx", "dweight", "dbias"}
+    assert max(diffs.values()) < 1e-10
+    assert set(difference_from_torch(x, w, stride=3)) == {"output (loops)", "output", "dx",
+                                                           "dweight"}

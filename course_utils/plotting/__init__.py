@@ -39,6 +39,17 @@ from course_utils.plotting.perceptron import (
     plot_training_curve,
     update_decision,
 )
+from course_utils.plotting.segmentation import (
+    CLASS_PALETTE,
+    colourise,
+    overlay,
+    plot_label_maps,
+    plot_losses,
+    plot_mask_targets,
+    plot_overlaps,
+    plot_predictions,
+    plot_semantic_vs_instance,
+)
 from course_utils.plotting.tour import (
     plot_bandit,
     plot_boxes,

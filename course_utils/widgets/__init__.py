@@ -20,4 +20,5 @@ from course_utils.widgets.perceptron import (
     PerceptronStepper,
     perceptron_dataset,
 )
+from course_utils.widgets.segmentation import SegmentationViewer
 from course_utils.widgets.tour import COLOUR_PHOTOS, ColourQuantizer

@@ -1,0 +1,39 @@
+"""Wrong answers to notebook 12's exercises: each must fail with a hint."""
+
+import numpy as np
+
+
+def _per_image(target, pred, k):
+    from course_utils.metrics import mean_iou
+
+    pairs = zip(target, pred, strict=True)
+    return float(np.mean([mean_iou(t, p, num_classes=k) for t, p in pairs]))
+
+
+def _absent_as_zero(target, pred, k):
+    ious = []
+    for c in range(k):
+        union = np.sum((target == c) | (pred == c))
+        ious.append(np.sum((target == c) & (pred == c)) / union if union else 0.0)
+    return float(np.mean(ious))
+
+
+def _recall(target, pred, k):
+    return float(np.mean([np.sum((target == c) & (pred == c)) / np.sum(target == c)
+                          for c in range(k) if (target == c).any()]))
+
+
+WRONG = {
+    "12.class_mean_iou": [
+        lambda target, pred, k: float(np.mean(target == pred)),  # pixel accuracy
+        _absent_as_zero,
+        _recall,
+        _per_image,
+    ],
+    "12.transposed_size": [
+        lambda size, k, s, p: (size + 2 * p - k) // s + 1,  # a convolution's size
+        lambda size, k, s, p: (size - 1) * s + k,  # padding ignored
+        lambda size, k, s, p: (size - 1) * s - p + k,  # padding on one side only
+        lambda size, k, s, p: size * s,  # "upsampling by S"
+    ],
+}
