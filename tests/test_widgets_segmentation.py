@@ -37,7 +37,7 @@ def test_viewer_follows_its_controls():
     expected = viewer.probabilities["untrained FCN"][3, 1]
     np.testing.assert_allclose(viewer._prob.get_array(), expected)
     assert viewer.plot.image.value != before and "P(circle)" in viewer.plot.axes[1].get_title()
-    assert "mean IoU" in viewer.status.value and "all held-out scenes" in viewer.status.value
+    assert "mean IoU" in viewer.status.value and "all 12 scenes" in viewer.status.value
 
 
 def test_viewer_switches_models_and_takes_given_scenes():
