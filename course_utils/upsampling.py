@@ -197,7 +197,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
         output_size = tuple((x.shape[2 + a] - 1) * s[a] - 2 * p[a] + k[a] for a in (0, 1))
     oh, ow = _pair(tuple(output_size)[-2:], "output_size")
     if indices.size and (indices.min() < 0 or indices.max() >= oh * ow):
-        raise ValueError(f"indices must lie in 0..{oh * ow - 1} (an {oh} x {ow} output), got "
+        raise ValueError(f"indices must lie in 0..{oh * ow - 1} (the output is {oh} x {ow}), got "
                          f"{indices.min()}..{indices.max()}: were they made by a pooling of "
                          "this size?")
     out = np.zeros((x.shape[0], x.shape[1], oh * ow), dtype=x.dtype)
