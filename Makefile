@@ -18,7 +18,12 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
 CFLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-.PHONY: setup lab lab-headless test lint unit strip doctor bench clean-venv constraints
+# make student writes the notebooks without their solutions here; make test runs them too.
+STUDENT_DIR ?= build/student
+HTML_DIR    ?= build/html
+
+.PHONY: setup lab lab-headless test lint unit strip doctor bench clean-venv constraints \
+	student html
 
 setup: $(STAMP)
 
@@ -28,15 +33,18 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
 
+# lab/settings/overrides.json holds the classroom defaults (no news or update pop-ups).
 lab: setup
 	@$(if $(LAB_ROOT),echo "running as root (a container or cloud VM?): starting JupyterLab with --allow-root",:)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_EXTRA) $(LAB_ROOT) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.app_settings_dir=$(CURDIR)/lab/settings \
+		$(LAB_EXTRA) $(LAB_ROOT) $(LAB_ARGS)
 
 # For a headless machine or a remote server: prints the URL, opens no browser.
 lab-headless: LAB_EXTRA := --no-browser
 lab-headless: lab
 
-test: setup
+# pytest's testpaths (pyproject.toml): tests, notebooks and the student copies in build/student.
+test: setup student
 	$(BIN)/ruff check course_utils tests benchmarks
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \
 		$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
@@ -55,9 +63,21 @@ doctor: setup
 strip: setup
 	$(BIN)/python -m course_utils strip notebooks/*.ipynb
 
+# The student release: every notebook with its solution cells removed, to hand out.
+student: setup
+	$(BIN)/python -m course_utils student $(STUDENT_DIR)
+
+# An executed HTML copy of every notebook (widgets shown in their first state), to share
+# without Jupyter.
+html: setup
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter nbconvert --to html \
+		--execute --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
+		--output-dir $(HTML_DIR) notebooks/*.ipynb
+
+# Writes benchmarks/results.md (notebooks, widgets, conv, time to accuracy; ~15 min).
+# Quick look at widgets only: .venv/bin/python benchmarks/run.py --only NAME --repeats 30
 bench: setup
-	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/conv_speed.py
+	$(BIN)/python benchmarks/results.py
 
 clean-venv:
 	rm -rf $(VENV)

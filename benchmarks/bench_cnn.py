@@ -20,3 +20,15 @@ def interactions():
     roc = RocExplorer(rng.dirichlet(np.ones(10), size=450), rng.integers(0, 10, size=450))
     yield "RocExplorer: move threshold", lambda: setattr(
         roc.threshold, "value", 0.3 if roc.threshold.value != 0.3 else 0.6)
+
+
+def time_to_accuracy():
+    """Notebook 08's LeNet-5 on 32x32 digits, as the notebook trains it (30 epochs)."""
+    from course_utils.cnn import train_classifier
+
+    trained = train_classifier(LeNet5, digits_32(), epochs=30)
+    history = trained.history
+    reached = [s for s, acc in zip(history.seconds, history.val_acc, strict=True) if acc >= 0.98]
+    yield {"model": "08 LeNet-5, digits 32x32", "target": "held-out accuracy 0.98",
+           "seconds": reached[0] if reached else None,
+           "final": f"{history.val_acc[-1]:.3f} after {history.seconds[-1]:.1f} s"}

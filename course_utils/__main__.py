@@ -1,11 +1,13 @@
 """``python -m course_utils doctor`` checks this machine; ``assets`` prints the rows of the
-data/README.md checksum table; ``map`` prints the course map; ``strip NB...`` cleans notebooks."""
+data/README.md checksum table; ``map`` prints the course map; ``strip NB...`` cleans notebooks;
+``student OUT_DIR`` writes the student release (every notebook without its solution cells)."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = "usage: python -m course_utils doctor | assets | map | strip NOTEBOOK.ipynb [...]"
+USAGE = ("usage: python -m course_utils doctor | assets | map | strip NOTEBOOK.ipynb [...] | "
+         "student OUT_DIR")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         for path in args[1:]:
             if strip_notebook(path):
                 print(f"stripped {path}")
+        return 0
+    if args[:1] == ["student"] and len(args) == 2:
+        from pathlib import Path
+
+        from course_utils.release import write_student_release
+
+        written = write_student_release(Path(__file__).resolve().parents[1] / "notebooks", args[1])
+        print(f"wrote {len(written)} student notebooks (solutions removed) to {args[1]}")
         return 0
     print(USAGE, file=sys.stderr)
     return 2

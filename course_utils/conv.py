@@ -79,7 +79,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.nd
 
 class ConvCache(NamedTuple):
     x_shape: tuple[int, ...]
-    cols: np.ndarray  # [N, C*KH*KW, OH*OW]
+    cols: np.ndarray  # [C*KH*KW, N*OH*OW]: one column per output position of every image
     weight: np.ndarray
     stride: tuple[int, int]
     padding: tuple[int, int]
@@ -96,28 +96,49 @@ def _im2col_indices(c, kh, kw, oh, ow, stride, dilation):
     return chans, rows, cols
 
 
+def _windows(xp, kh, kw, oh, ow, stride, dilation) -> np.ndarray:
+    """Every receptive field of the padded xp [N, C, H, W] as a read-only strided view
+    [N, C, KH, KW, OH, OW]: entry (n, c, i, j, y, x) is xp[n, c, y*s + i*d, x*s + j*d]. No
+    copy; reshaping it into columns makes the one copy im2col needs."""
+    sn, sc, sh, sw = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp, (*xp.shape[:2], kh, kw, oh, ow),
+        (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1]),
+        writeable=False)
+
+
+def _pad(x, padding):
+    return np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+
+
 def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Every receptive field of x [N, C, H, W] as a column: [N, C*KH*KW, OH*OW]."""
     x = _floats(x, "x")
     stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), \
         _pair(dilation, "dilation")
     oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
-    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    chans, rows, cols = _im2col_indices(x.shape[1], kh, kw, oh, ow, stride, dilation)
-    return xp[:, chans, rows, cols]
+    n, c = x.shape[:2]
+    return _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation).reshape(
+        n, c * kh * kw, oh * ow)
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
                    ) -> tuple[np.ndarray, ConvCache]:
-    """im2col + one matrix product: out = W [C_out, C*K*K] @ cols; returns out and a cache."""
+    """im2col + one matrix product: out = W [C_out, C*K*K] @ cols; returns out and a cache.
+
+    The columns of all N images sit side by side, [C*K*K, N*OH*OW], so the whole batch is a
+    single BLAS call (a batched product of N smaller ones is slower).
+    """
     x, weight, bias = _check_conv(x, weight, bias)
     stride, padding, dilation = (_pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    c_out, _, kh, kw = weight.shape
+    c_out, c, kh, kw = weight.shape
+    n = x.shape[0]
     oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
-    cols = im2col(x, kh, kw, stride, padding, dilation)
-    out = np.matmul(weight.reshape(c_out, -1), cols)  # [C_out, CKK] @ [N, CKK, P]: BLAS
-    out = out.reshape(x.shape[0], c_out, oh, ow)
+    windows = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)
+    cols = windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
+    out = (weight.reshape(c_out, -1) @ cols).reshape(c_out, n, oh, ow).transpose(1, 0, 2, 3)
+    out = np.ascontiguousarray(out)
     if bias is not None:
         out += bias[None, :, None, None]
     return out, ConvCache(x.shape, cols, weight, stride, padding, dilation)
@@ -133,14 +154,19 @@ def conv2d_backward(dout, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.
     n, c, h, w = cache.x_shape
     c_out, _, kh, kw = cache.weight.shape
     dout = as_array(dout, "dout")
-    d2 = dout.reshape(n, c_out, -1)
+    oh, ow = dout.shape[2], dout.shape[3]
+    d2 = dout.transpose(1, 0, 2, 3).reshape(c_out, n * oh * ow)
     db = dout.sum(axis=(0, 2, 3))  # each bias is added at every position
-    dw = np.einsum("nop,nkp->ok", d2, cache.cols, optimize=True).reshape(cache.weight.shape)
-    dcols = np.einsum("ok,nop->nkp", cache.weight.reshape(c_out, -1), d2, optimize=True)
-    (ph, pw), oh, ow = cache.padding, dout.shape[2], dout.shape[3]
-    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
-    chans, rows, cols = _im2col_indices(c, kh, kw, oh, ow, cache.stride, cache.dilation)
-    np.add.at(dxp, (slice(None), chans, rows, cols), dcols)  # col2im: overlaps add up
+    dw = (d2 @ cache.cols.T).reshape(cache.weight.shape)
+    dcols = (cache.weight.reshape(c_out, -1).T @ d2).reshape(c, kh, kw, n, oh, ow)
+    # col2im: each kernel offset (i, j) sends its gradients back to one strided slice of
+    # the padded input; overlapping receptive fields add up.
+    (ph, pw), (sh, sw), (dh, dw_) = cache.padding, cache.stride, cache.dilation
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                j * dw_:j * dw_ + sw * (ow - 1) + 1:sw] += dcols[:, i, j].transpose(1, 0, 2, 3)
     return dxp[:, :, ph:ph + h, pw:pw + w], dw, db
 
 

@@ -188,6 +188,16 @@ class Segmentation(NamedTuple):
     instances: np.ndarray
     count: int
 
+    def boxes(self) -> np.ndarray:
+        """``[count, 4]`` boxes ``(x1, y1, x2, y2)`` around each instance, in pixel edges
+        (x2 - x1 is the width in pixels), row ``i`` for instance ``i + 1``: scikit-image's
+        ``regionprops`` bounding boxes, whose max corner is already exclusive."""
+        from skimage.measure import regionprops
+
+        props = sorted(regionprops(self.instances), key=lambda p: p.label)
+        return np.array([(c1, r1, c2, r2) for r1, c1, r2, c2 in (p.bbox for p in props)],
+                        dtype=np.int64).reshape(-1, 4)
+
 
 def segment_objects(
     gray: np.ndarray, *, background_below: float = 0.12, object_above: float = 0.6,

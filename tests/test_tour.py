@@ -390,3 +390,12 @@ def test_tour_figures_draw(data):
     for fig in figures:
         fig.canvas.draw()
     plt.close("all")
+
+
+def test_instance_boxes_are_the_pixel_edges_of_each_mask():
+    seg = segment_objects(photo("coins", gray=True))
+    boxes = seg.boxes()
+    assert boxes.shape == (seg.count, 4)
+    for i, (x1, y1, x2, y2) in enumerate(boxes, start=1):
+        rows, cols = np.nonzero(seg.instances == i)  # an independent reference
+        assert (x1, y1, x2, y2) == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)

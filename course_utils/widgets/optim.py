@@ -107,9 +107,11 @@ class OptimizerRace(Widget):
                                             f"{len(path.losses) - 1} steps" if path.diverged
                                             else f"loss {path.losses[-1]:.3g}"))
         self.start.set_data([start[0]], [start[1]])
-        self.plot.axes[0].legend(fontsize=7, loc="upper right")
         right.set(xlabel="step", ylabel="loss", yscale="symlog", title="loss per step")
-        if self.paths:
+        if self.paths:  # no optimizer chosen: no legend (and no warning about it)
+            self.plot.axes[0].legend(fontsize=7, loc="upper right")
             right.legend(fontsize=7)
+        elif self.plot.axes[0].get_legend() is not None:
+            self.plot.axes[0].get_legend().remove()
         self.status.value = " · ".join(notes) or "choose at least one optimizer"
         self.plot.render()
