@@ -244,10 +244,12 @@ def greedy_decode(model: Captioner, images: torch.Tensor, *,
     model.eval()
     state = model.init_state(images)
     token = torch.full((len(images),), model.vocab.start, dtype=torch.int64)
-    out = torch.empty(len(images), max_len, dtype=torch.int64)
+    out = torch.full((len(images), max_len), model.vocab.end, dtype=torch.int64)
     for t in range(max_len):
         log_probs, state = model.step(token, state)
         token = out[:, t] = log_probs.argmax(dim=-1)
+        if (out[:, :t + 1] == model.vocab.end).any(dim=1).all():
+            break  # every caption has ended
     return [_until(row.tolist(), model.vocab.end) for row in out]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -146,15 +147,32 @@ def plot_captions(images, predicted: Sequence[str], truth: Sequence[str], *, nco
     return fig
 
 
-def draw_word_probabilities(ax: Axes, words: Sequence[str], probs: Sequence[float], *,
-                            chosen: str | None = None, title: str = "") -> None:
-    """Horizontal bars of the top words' probabilities; the chosen word highlighted."""
-    ax.clear()
-    y = np.arange(len(words))[::-1]
-    colours = ["#d62728" if w == chosen else "#9ecae1" for w in words]
-    ax.barh(y, probs, color=colours)
-    ax.set_yticks(y, list(words))
-    for yi, p in zip(y, probs, strict=True):
-        ax.text(min(p + 0.02, 0.8), yi, f"{p:.2f}", va="center", fontsize=8)
-    ax.set(xlim=(0, 1), xlabel="probability", title=title)
-    ax.title.set_fontsize(9)
+class WordBars(NamedTuple):
+    ax: Axes
+    bars: list  # one horizontal bar per shown word, top first
+    labels: list  # the probability written beside each bar
+
+
+def draw_word_probabilities(ax: Axes, k: int) -> WordBars:
+    """Empty horizontal bars for ``k`` words, filled by ``update_word_probabilities``."""
+    y = np.arange(k)[::-1]
+    bars = list(ax.barh(y, np.zeros(k), color="#9ecae1"))
+    labels = [ax.text(0.02, yi, "", va="center", fontsize=8) for yi in y]
+    ax.set_yticks(y, [""] * k)
+    ax.set(xlim=(0, 1), xlabel="probability")
+    return WordBars(ax, bars, labels)
+
+
+def update_word_probabilities(artists: WordBars, words: Sequence[str], probs: Sequence[float],
+                              *, chosen: str | None = None, title: str = "") -> None:
+    """Set the bars to ``words`` and their ``probs`` (best first); highlight ``chosen``."""
+    ticks = []
+    for i, (bar, label) in enumerate(zip(artists.bars, artists.labels, strict=True)):
+        word, p = (words[i], float(probs[i])) if i < len(words) else ("", 0.0)
+        bar.set_width(p)
+        bar.set_color("#d62728" if word == chosen and word else "#9ecae1")
+        label.set_text(f"{p:.2f}" if word else "")
+        label.set_x(min(p + 0.02, 0.8))
+        ticks.append(word)
+    artists.ax.set_yticklabels(ticks)
+    artists.ax.set_title(title, fontsize=9)

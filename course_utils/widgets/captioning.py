@@ -18,7 +18,7 @@ from course_utils.captioning import (
     tokenize,
 )
 from course_utils.metrics.captioning import sentence_bleu
-from course_utils.plotting.captioning import draw_word_probabilities
+from course_utils.plotting.captioning import draw_word_probabilities, update_word_probabilities
 from course_utils.widgets.base import FigureImage, Widget
 
 MAX_LEN = 20  # words; the longest scene caption has 16
@@ -63,7 +63,7 @@ class CaptionExplorer(Widget):
                 captions):
             raise ValueError("CaptionExplorer needs images [N, 3, H, W] and their N captions")
         self.model, self.images, self.truth = model.eval(), images, list(captions)
-        self.top_k, self._cache = top_k, {}
+        self.top_k, self._cache, self._quiet = top_k, {}, False
         cont = dict(continuous_update=False)
         self.scene = widgets.IntSlider(value=0, min=0, max=len(captions) - 1,
                                        description="scene", **cont)
@@ -74,6 +74,10 @@ class CaptionExplorer(Widget):
         self.step = widgets.IntSlider(value=1, min=1, max=2, description="word", **cont)
         self.status = widgets.HTML()
         self.plot = FigureImage((8.6, 3.2), ncols=2)
+        left, right = self.plot.axes
+        self._image = left.imshow(images[0].permute(1, 2, 0).numpy(), interpolation="nearest")
+        left.set(xticks=[], yticks=[])
+        self._bars = draw_word_probabilities(right, top_k)
         self.box = widgets.VBox([widgets.HBox([self.scene, self.decoding]),
                                  widgets.HBox([self.width, self.step]), self.status,
                                  self.plot.image])
@@ -103,24 +107,26 @@ class CaptionExplorer(Widget):
         cut = len(self.ids) == MAX_LEN  # no <end> within MAX_LEN words
         self.words = self.model.vocab.decode(self.ids, strip=False) + ([] if cut else ["<end>"])
         self.caption = detokenize(self.model.vocab.decode(self.ids))
-        with self.step.hold_trait_notifications():
-            self.step.max = len(self.words)
-            self.step.value = min(self.step.value, len(self.words))
+        self._quiet = True  # one redraw below, not one more per step-slider change
+        try:
+            self.step.max = len(self.words)  # clamps the value too
+        finally:
+            self._quiet = False
         self._redraw()
 
     def _redraw(self, change=None) -> None:
+        if self._quiet:
+            return
         t = self.step.value - 1
         vocab, image = self.model.vocab, self.images[self.scene.value]
         self.probabilities = self.all_probs[t]
         top = np.argsort(-self.probabilities)[:self.top_k]
-        left, right = self.plot.axes
-        left.clear()
-        left.imshow(image.permute(1, 2, 0).numpy(), interpolation="nearest")
-        left.set(xticks=[], yticks=[], title=f"scene {self.scene.value}")
+        self._image.set_data(image.permute(1, 2, 0).numpy())
+        self.plot.axes[0].set_title(f"scene {self.scene.value}")
         prefix = " ".join(["<start>", *self.words[:t]])
-        draw_word_probabilities(right, [vocab.words[i] for i in top], self.probabilities[top],
-                                chosen=self.words[t],
-                                title=f"word {t + 1} after '{prefix[-40:]}'")
+        update_word_probabilities(self._bars, [vocab.words[i] for i in top],
+                                  self.probabilities[top], chosen=self.words[t],
+                                  title=f"word {t + 1} after '{prefix[-40:]}'")
         self.live = self.history[t] if self.history and t < len(self.history) else []
         self._status(t)
         self.plot.render()
