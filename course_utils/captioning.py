@@ -17,6 +17,7 @@ time, each step reading the previous word.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -24,6 +25,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from course_utils.progress import progress as progress_bar
 from course_utils.validate import as_array, as_number
 
 PAD, START, END = "<pad>", "<start>", "<end>"
@@ -197,15 +199,22 @@ def caption_loss(logits: torch.Tensor, targets: torch.Tensor, *, pad: int) -> to
                                        targets.reshape(-1), ignore_index=pad)
 
 
+class TrainingRun(NamedTuple):
+    losses: list[float]  # the loss of every step
+    cpu_seconds: float  # time.process_time() spent training
+    seconds: float  # wall-clock time spent training
+
+
 def train_captioner(model: Captioner, images: torch.Tensor, tokens: torch.Tensor, *,
                     steps: int, batch_size: int = 64, lr: float = 3e-3,
-                    seed: int = 0) -> list[float]:
-    """Train with teacher forcing for ``steps`` mini-batches; return each step's loss.
+                    seed: int = 0, progress: bool = False) -> TrainingRun:
+    """Train with teacher forcing for ``steps`` mini-batches; return each step's loss and time.
 
     The decoder reads ``tokens[:, :-1]`` (``<start>`` and the true words) and is scored on
     predicting ``tokens[:, 1:]`` (the words and ``<end>``). Adam with a one-cycle learning
     rate schedule peaking at ``lr``; batches drawn with replacement from a generator seeded
     with ``seed``, so a run is reproducible. Stops with ``FloatingPointError`` on a NaN loss.
+    ``progress``: a progress bar (off under CI).
 
     Args:
         images: [N, 3, H, W]; tokens: int64 [N, T] from ``encode_captions``.
@@ -220,8 +229,9 @@ def train_captioner(model: Captioner, images: torch.Tensor, tokens: torch.Tensor
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     generator = torch.Generator().manual_seed(as_number(seed, "seed", minimum=0, integer=True))
     model.train()
-    losses = []
-    for step in range(steps):
+    losses, cpu, wall = [], time.process_time(), time.perf_counter()
+    for step in progress_bar(range(steps), desc="training steps", leave=False,
+                             disable=None if progress else True):
         idx = torch.randint(len(images), (batch_size,), generator=generator)
         x, t = images[idx], tokens[idx]
         loss = caption_loss(model(x, t[:, :-1]), t[:, 1:], pad=model.vocab.pad)  # teacher forcing
@@ -233,7 +243,7 @@ def train_captioner(model: Captioner, images: torch.Tensor, tokens: torch.Tensor
         schedule.step()
         losses.append(loss.item())
     model.eval()
-    return losses
+    return TrainingRun(losses, time.process_time() - cpu, time.perf_counter() - wall)
 
 
 @torch.no_grad()
@@ -340,6 +350,14 @@ def step_probabilities(model: Captioner, image: torch.Tensor,
     model.eval()
     tokens = torch.tensor([[model.vocab.start, *[int(i) for i in ids]]])
     return torch.softmax(model(image[None], tokens)[0], dim=-1)
+
+
+def caption_log_probability(model: Captioner, image: torch.Tensor, ids: Sequence[int], *,
+                            finished: bool = True) -> float:
+    """``log p(caption | image)``: the sum over its words (and ``<end>`` if ``finished``)."""
+    probs = step_probabilities(model, image, ids)
+    words = [*map(int, ids), model.vocab.end] if finished else [int(i) for i in ids]
+    return float(torch.log(probs[torch.arange(len(words)), words]).sum())
 
 
 def caption_images(model: Captioner, images: torch.Tensor, *, width: int | None = None,

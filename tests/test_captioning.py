@@ -13,6 +13,7 @@ from course_utils.captioning import (
     beam_search,
     beam_step,
     caption_images,
+    caption_log_probability,
     caption_loss,
     detokenize,
     encode_captions,
@@ -135,9 +136,23 @@ def test_beam_step_errors():
 
 
 def _caption_log_prob(model, image, ids, finished=True):
-    probs = step_probabilities(model, image, ids)
-    words = [*ids, model.vocab.end] if finished else ids
-    return float(sum(torch.log(probs[t, w]) for t, w in enumerate(words)))
+    """Slow reference: one ``step`` at a time, its log-probabilities summed."""
+    with torch.no_grad():
+        state, total = model.init_state(image[None]), 0.0
+        for prev, word in zip([model.vocab.start, *ids],
+                              [*ids, model.vocab.end] if finished else ids, strict=False):
+            log_probs, state = model.step(torch.tensor([prev]), state)
+            total += float(log_probs[0, word])
+    return total
+
+
+def test_caption_log_probability_matches_stepping():
+    model = _model(seed=4)
+    image = scenes_to_tensors(SCENES[:1])[0][0]
+    ids = model.vocab.encode(tokenize(CAPTIONS[0]))
+    for finished in (True, False):
+        assert caption_log_probability(model, image, ids, finished=finished) == pytest.approx(
+            _caption_log_prob(model, image, ids, finished), abs=1e-4)
 
 
 def test_wide_beam_search_finds_the_most_probable_caption():
@@ -182,7 +197,8 @@ def test_training_memorises_a_few_scenes_reproducibly():
     for _ in range(2):
         torch.manual_seed(0)
         model = Captioner(vocab, image_size=16, hidden=64)
-        runs.append(train_captioner(model, images, tokens, steps=150, batch_size=6, lr=1e-2))
+        runs.append(train_captioner(model, images, tokens, steps=150, batch_size=6,
+                                    lr=1e-2).losses)
     assert runs[0] == runs[1]  # same seed, same numbers
     assert runs[0][-1] < 0.05 < 1.0 < runs[0][0]
     assert caption_images(model, images) == CAPTIONS[:6]
