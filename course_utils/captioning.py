@@ -10,8 +10,9 @@ time, each step reading the previous word.
   captions say what is left of what), starts a GRU decoder.
 - ``train_captioner``: teacher forcing (the decoder reads the true previous word) for a fixed
   number of steps.
-- ``greedy_decode``, ``beam_search`` (built on ``beam_step``) and ``step_probabilities``
-  (the word distribution at every step of a given caption), for testing and the widget.
+- ``greedy_decode``, ``beam_search`` (built on ``beam_step``) and ``caption_images``;
+  ``step_probabilities`` (the word distribution at every step of a given caption) and
+  ``caption_log_probability``, for testing, comparing decodings and the widget.
 """
 
 from __future__ import annotations
