@@ -1,7 +1,14 @@
-"""Evaluation metrics, one module per kind of task (classification, segmentation, ...),
+"""Evaluation metrics, one module per kind of task (classification, segmentation, captioning),
 each tested against scikit-learn or a slow reference; re-exported here, so notebooks write
 ``from course_utils.metrics import confusion_matrix``."""
 
+from course_utils.metrics.captioning import (
+    brevity_penalty,
+    corpus_bleu,
+    exact_match,
+    modified_precision,
+    sentence_bleu,
+)
 from course_utils.metrics.classification import (
     accuracy,
     auc,

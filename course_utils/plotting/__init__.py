@@ -16,6 +16,17 @@ from course_utils.plotting.base import (
     html_table,
     subplots,
 )
+from course_utils.plotting.captioning import (
+    WordBars,
+    draw_rnn_pattern,
+    draw_word_probabilities,
+    plot_caption_loss,
+    plot_captions,
+    plot_gradient_through_time,
+    plot_rnn_patterns,
+    plot_unrolled_rnn,
+    update_word_probabilities,
+)
 from course_utils.plotting.conv import draw_grid, plot_feature_maps, plot_filtered, plot_grids
 from course_utils.plotting.deepnets import (
     draw_per_layer,

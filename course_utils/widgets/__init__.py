@@ -8,6 +8,7 @@ One module per topic (``perceptron``, ``tour``, ...) on a shared ``base`` (``Fig
 
 from course_utils.widgets.autograd import GraphStepper
 from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.captioning import CaptionExplorer
 from course_utils.widgets.cnn import DigitPainter, FeatureMapViewer, RocExplorer
 from course_utils.widgets.conv import ConvArithmetic, NetworkDesigner
 from course_utils.widgets.deepnets import DeepNetLab

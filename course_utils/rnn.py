@@ -1,0 +1,160 @@
+"""A recurrent network from scratch, in deck 000's notation (notebook 13).
+
+At time ``t`` the input ``x_t`` and the previous state ``s_{t-1}`` give the new state and
+the output, with the SAME matrices ``U, W, V`` at every step (LeCun, Bengio & Hinton 2015):
+
+    s_t = tanh(U x_t + W s_{t-1} + b)        o_t = V s_t + c   (softmax(o_t) for words)
+
+Shapes (batch first, like ``nn.RNN(batch_first=True)``): ``x [N, T, D]``, states
+``s [N, T, H]``, outputs ``o [N, T, O]``; ``U [H, D]``, ``W [H, H]``, ``V [O, H]``, the
+layout of ``nn.RNN``'s ``weight_ih_l0`` / ``weight_hh_l0`` and ``nn.Linear``'s ``weight``, so
+weights copy across unchanged. ``nn.RNN`` has two biases; their sum is our ``b``.
+
+- ``rnn_step`` and ``VanillaRNN``: the forward pass in torch (autograd gives gradients);
+  tested against ``nn.RNN`` + ``nn.Linear`` with copied weights, outputs and gradients.
+- ``rnn_forward`` / ``rnn_backward``: numpy, CS231n style, backpropagation through time
+  written by hand; tested against torch autograd.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from course_utils.validate import as_array, as_number
+
+
+def rnn_step(x: torch.Tensor, s_prev: torch.Tensor, U: torch.Tensor, W: torch.Tensor,
+             b: torch.Tensor) -> torch.Tensor:
+    """One step: ``s_t = tanh(U x_t + W s_{t-1} + b)`` for a batch.
+
+    Args:
+        x: inputs [N, D]; s_prev: previous states [N, H].
+        U: input-to-state weights [H, D]; W: state-to-state weights [H, H]; b: bias [H].
+
+    Returns:
+        The new states [N, H].
+    """
+    return torch.tanh(x @ U.T + s_prev @ W.T + b)  # row form of U x + W s + b
+
+
+class VanillaRNN(nn.Module):
+    """Deck 000's recurrent network: shared ``U, W, V`` unrolled over the sequence.
+
+    ``forward(x [N, T, D], s0 [N, H] | None) -> (o [N, T, O], s [N, T, H])``: every step's
+    output. Many-to-one uses ``o[:, -1]``; many-to-many uses all of ``o``; one-to-many
+    feeds an input only at the first step (zeros, or the previous output, after).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int):
+        super().__init__()
+        sizes = [as_number(v, k, minimum=1, integer=True) for k, v in (
+            ("input_size", input_size), ("hidden_size", hidden_size),
+            ("output_size", output_size))]
+        d, h, o = sizes
+        bound = 1 / h**0.5  # nn.RNN's initialisation: uniform(-1/sqrt(H), 1/sqrt(H))
+        self.U = nn.Parameter(torch.empty(h, d).uniform_(-bound, bound))
+        self.W = nn.Parameter(torch.empty(h, h).uniform_(-bound, bound))
+        self.b = nn.Parameter(torch.empty(h).uniform_(-bound, bound))
+        self.V = nn.Parameter(torch.empty(o, h).uniform_(-bound, bound))
+        self.c = nn.Parameter(torch.zeros(o))
+
+    @classmethod
+    def from_torch(cls, rnn: nn.RNN, head: nn.Linear) -> VanillaRNN:
+        """A copy of a one-layer tanh ``nn.RNN`` and its output ``nn.Linear``."""
+        if rnn.num_layers != 1 or rnn.nonlinearity != "tanh" or rnn.bidirectional:
+            raise ValueError("from_torch copies a one-layer, one-direction tanh nn.RNN")
+        if not rnn.bias or head.bias is None:
+            raise ValueError("from_torch needs nn.RNN and nn.Linear with biases")
+        ours = cls(rnn.input_size, rnn.hidden_size, head.out_features)
+        ours = ours.to(rnn.weight_ih_l0.dtype)
+        with torch.no_grad():
+            ours.U.copy_(rnn.weight_ih_l0)
+            ours.W.copy_(rnn.weight_hh_l0)
+            ours.b.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)  # two biases, one sum
+            ours.V.copy_(head.weight)
+            ours.c.copy_(head.bias)
+        return ours
+
+    def forward(self, x: torch.Tensor, s0: torch.Tensor | None = None):
+        if x.ndim != 3 or x.shape[2] != self.U.shape[1]:
+            raise ValueError(f"x must be [N, T, {self.U.shape[1]}] (batch, time, features), "
+                             f"got {list(x.shape)}")
+        s = x.new_zeros(x.shape[0], self.W.shape[0]) if s0 is None else s0
+        states = []
+        for t in range(x.shape[1]):  # the same U, W, b at every step
+            s = rnn_step(x[:, t], s, self.U, self.W, self.b)
+            states.append(s)
+        s_all = torch.stack(states, dim=1)
+        return s_all @ self.V.T + self.c, s_all  # o_t = V s_t + c
+
+
+class RNNCache(NamedTuple):
+    x: np.ndarray  # [N, T, D]
+    s0: np.ndarray  # [N, H]
+    s: np.ndarray  # [N, T, H]
+    U: np.ndarray
+    W: np.ndarray
+
+
+def rnn_forward(x, s0, U, W, b) -> tuple[np.ndarray, RNNCache]:
+    """States ``s [N, T, H]`` of ``s_t = tanh(U x_t + W s_{t-1} + b)``, in numpy.
+
+    Args:
+        x: [N, T, D]; s0: the initial state [N, H]; U [H, D]; W [H, H]; b [H].
+    """
+    x = as_array(x, "x", shape=(None, None, None))
+    U = as_array(U, "U", shape=(None, x.shape[2]))
+    W = as_array(W, "W", shape=(U.shape[0], U.shape[0]))
+    b = as_array(b, "b", shape=(U.shape[0],))
+    s0 = as_array(s0, "s0", shape=(x.shape[0], U.shape[0]))
+    s = np.empty((x.shape[0], x.shape[1], U.shape[0]))
+    prev = s0
+    for t in range(x.shape[1]):
+        prev = s[:, t] = np.tanh(x[:, t] @ U.T + prev @ W.T + b)
+    return s, RNNCache(x, s0, s, U, W)
+
+
+def rnn_backward(ds, cache: RNNCache):
+    """Backpropagation through time: gradients of ``rnn_forward`` given ``ds = dL/ds`` [N, T, H].
+
+    ``ds[:, t]`` is the gradient reaching ``s_t`` from its own output; the gradient from
+    later steps flows in through ``W`` and is added. Returns ``(dx, ds0, dU, dW, db)``.
+    """
+    x, s0, s, U, W = cache
+    ds = as_array(ds, "ds", shape=s.shape)
+    dx, dU, dW, db = np.zeros_like(x), np.zeros_like(U), np.zeros_like(W), np.zeros(U.shape[0])
+    carry = np.zeros_like(s0)  # dL/ds_t arriving from step t+1
+    for t in reversed(range(x.shape[1])):
+        prev = s[:, t - 1] if t > 0 else s0
+        dz = (ds[:, t] + carry) * (1 - s[:, t] ** 2)  # tanh' = 1 - tanh^2
+        dx[:, t] = dz @ U  # dL/dx_t = U^T dz, row form
+        dU += dz.T @ x[:, t]  # shared U: sum over steps
+        dW += dz.T @ prev  # shared W: sum over steps
+        db += dz.sum(axis=0)
+        carry = dz @ W  # dL/ds_{t-1} = W^T dz
+    return dx, carry, dU, dW, db
+
+
+def gradient_through_time(W, s) -> np.ndarray:
+    """``||dL/ds_t||`` at every step ``t`` for the loss ``L = sum(s_T)`` (the last state).
+
+    Shows how a gradient shrinks (or grows) as it flows back through ``W`` and tanh.
+
+    Args:
+        W: [H, H]; s: the states [N, T, H] of a forward pass (``rnn_forward``).
+
+    Returns:
+        [T]: the gradient's norm at each step, averaged over the batch.
+    """
+    s = as_array(s, "s", shape=(None, None, None))
+    W = as_array(W, "W", shape=(s.shape[2], s.shape[2]))
+    grad = np.ones((s.shape[0], s.shape[2]))
+    norms = np.empty(s.shape[1])
+    for t in reversed(range(s.shape[1])):
+        norms[t] = np.linalg.norm(grad, axis=1).mean()
+        grad = (grad * (1 - s[:, t] ** 2)) @ W  # through tanh, then back through W
+    return norms

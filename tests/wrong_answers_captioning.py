@@ -1,0 +1,49 @@
+"""Wrong answers to notebook 13's exercises: each must fail with a hint."""
+
+from collections import Counter
+
+import numpy as np
+
+
+def _grams(words, n):
+    return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+
+
+WRONG = {
+    "13.rnn_step": [
+        lambda x, s, U, W, b: x @ U.T + s @ W.T + b,  # no tanh
+        lambda x, s, U, W, b: 1 / (1 + np.exp(-(x @ U.T + s @ W.T + b))),  # logistic
+        lambda x, s, U, W, b: np.tanh(x @ U.T + b),  # forgets the state
+        lambda x, s, U, W, b: np.tanh(x @ U + s @ W + b),  # untransposed: shapes fail
+        lambda x, s, U, W, b: np.tanh(x @ U.T + s @ W + b),  # W s read as s W
+    ],
+    "13.clipped_precision": [
+        # unclipped: every n-gram found in some reference counts
+        lambda refs, cand, n: sum(
+            g in set().union(*(_grams(r, n) for r in refs)) for g in _grams(cand, n).elements()
+        ) / sum(_grams(cand, n).values()),
+        # clipped by the count summed over all references
+        lambda refs, cand, n: sum(min(c, sum(_grams(r, n)[g] for r in refs))
+                                  for g, c in _grams(cand, n).items())
+        / sum(_grams(cand, n).values()),
+        # the clipped count, not divided
+        lambda refs, cand, n: sum(min(c, max(_grams(r, n)[g] for r in refs))
+                                  for g, c in _grams(cand, n).items()),
+        lambda refs, cand, n: 1.0,
+    ],
+    "13.beam_step": [
+        # the words alone, without the beams' own scores
+        lambda s, lp, k: (np.argsort(-lp.ravel(), kind="stable")[:k] // lp.shape[1],
+                          np.argsort(-lp.ravel(), kind="stable")[:k] % lp.shape[1],
+                          np.sort(lp.ravel())[::-1][:k]),
+        # best first is wrong: worst first
+        lambda s, lp, k: tuple(a[::-1] for a in (
+            np.argsort(-(s[:, None] + lp).ravel(), kind="stable")[:k] // lp.shape[1],
+            np.argsort(-(s[:, None] + lp).ravel(), kind="stable")[:k] % lp.shape[1],
+            np.sort((s[:, None] + lp).ravel())[::-1][:k])),
+        # scores multiplied instead of added (log-probabilities add)
+        lambda s, lp, k: (np.argsort(-(s[:, None] * lp).ravel(), kind="stable")[:k] // lp.shape[1],
+                          np.argsort(-(s[:, None] * lp).ravel(), kind="stable")[:k] % lp.shape[1],
+                          np.sort((s[:, None] * lp).ravel())[::-1][:k]),
+    ],
+}
