@@ -240,12 +240,18 @@ def _rois(boxes, n_images: int, dtype: torch.dtype) -> Tensor:
     return boxes.to(dtype)
 
 
-def _bin_edges(start: int, cells: int, bins: int, limit: int, dtype) -> tuple[list, list]:
-    """First and one-past-last cell of each of ``bins`` bins over ``cells`` cells."""
-    size = torch.tensor(cells, dtype=dtype) / bins  # in the feature map's own precision
-    steps = torch.arange(bins + 1, dtype=dtype) * size
-    first = (torch.floor(steps[:-1]).long() + start).clamp(0, limit).tolist()
-    last = (torch.ceil(steps[1:]).long() + start).clamp(0, limit).tolist()
+def _bin_edges(start: Tensor, cells: Tensor, bins: int, limit: int,
+               dtype) -> tuple[Tensor, Tensor]:
+    """Per region, the first and one-past-last cell of each of its ``bins`` bins.
+
+    ``start`` and ``cells`` (int64 [K]) are each region's first cell and length in cells;
+    bin ``i`` covers ``floor(i * cells / bins)`` to ``ceil((i + 1) * cells / bins)``,
+    computed in the feature map's own precision, shifted by ``start``, clipped to the map.
+    """
+    size = cells.to(dtype) / bins  # [K]
+    steps = torch.arange(bins + 1, dtype=dtype)[None, :] * size[:, None]  # [K, bins + 1]
+    first = (torch.floor(steps[:, :-1]).long() + start[:, None]).clamp(0, limit)
+    last = (torch.ceil(steps[:, 1:]).long() + start[:, None]).clamp(0, limit)
     return first, last
 
 
@@ -274,24 +280,60 @@ def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -> T
     rois = _rois(boxes, len(input), input.dtype)
     height, width = input.shape[2:]
     scale = torch.tensor(spatial_scale, dtype=input.dtype)
-    corners = _round_half_away(rois[:, 1:] * scale).long().tolist()  # in feature cells
+    x1, y1, x2, y2 = _round_half_away(rois[:, 1:] * scale).long().unbind(1)  # feature cells
+    # a region is at least one cell wide and high (rounding can make x2 < x1)
+    h0, h1 = _bin_edges(y1, (y2 - y1 + 1).clamp(min=1), oh, height, input.dtype)
+    w0, w1 = _bin_edges(x1, (x2 - x1 + 1).clamp(min=1), ow, width, input.dtype)
+    h0, h1, w0, w1 = h0.tolist(), h1.tolist(), w0.tolist(), w1.tolist()
     pooled = []
-    for k, (x1, y1, x2, y2) in enumerate(corners):
-        image = input[int(rois[k, 0])]  # [C, H, W]
-        # a region is at least one cell: rounding can make x2 < x1
-        h0, h1 = _bin_edges(y1, max(y2 - y1 + 1, 1), oh, height, input.dtype)
-        w0, w1 = _bin_edges(x1, max(x2 - x1 + 1, 1), ow, width, input.dtype)
-        # the max over a bin = the max over its rows of the max over its columns
+    for k, image_index in enumerate(rois[:, 0].long().tolist()):
+        image = input[image_index]  # [C, H, W]
+        # the max over a bin = the max over its columns of the max over its rows
         rows = torch.stack([image[:, a:b].amax(dim=1) if b > a else image[:, 0] * 0
-                            for a, b in zip(h0, h1, strict=True)], dim=1)  # [C, oh, W]
+                            for a, b in zip(h0[k], h1[k], strict=True)], dim=1)  # [C, oh, W]
         bins = torch.stack([rows[:, :, a:b].amax(dim=2) if b > a else rows[:, :, 0] * 0
-                            for a, b in zip(w0, w1, strict=True)], dim=2)  # [C, oh, ow]
-        empty = torch.tensor([[b <= a or d <= c for c, d in zip(w0, w1, strict=True)]
-                              for a, b in zip(h0, h1, strict=True)])
-        pooled.append(bins.masked_fill(empty, 0.0))  # a bin outside the map is 0
+                            for a, b in zip(w0[k], w1[k], strict=True)], dim=2)  # [C, oh, ow]
+        empty_rows = [b <= a for a, b in zip(h0[k], h1[k], strict=True)]
+        empty_cols = [b <= a for a, b in zip(w0[k], w1[k], strict=True)]
+        if any(empty_rows) or any(empty_cols):  # a bin outside the map is 0
+            empty = torch.tensor(empty_rows)[:, None] | torch.tensor(empty_cols)[None, :]
+            bins = bins.masked_fill(empty, 0.0)
+        pooled.append(bins)
     if not pooled:
         return input.new_zeros(0, input.shape[1], oh, ow)
     return torch.stack(pooled)
+
+
+def crop_and_resize(images: Tensor, boxes, size: int) -> Tensor:
+    """Cut each region out of its image and warp it to ``size x size`` (R-CNN's crops).
+
+    Bilinear sampling at the centres of a ``size x size`` grid over the box (what
+    ``torchvision.ops.roi_align(..., aligned=True, sampling_ratio=1)`` computes inside the
+    image; at the border the edge pixels are repeated).
+
+    Args:
+        images (Tensor[N, C, H, W]).
+        boxes (Tensor[K, 5] or list of Tensor[L, 4]): as in ``roi_pool``.
+        size: side of the crops in pixels.
+
+    Returns:
+        Tensor[K, C, size, size].
+    """
+    if not isinstance(images, Tensor) or images.ndim != 4:
+        raise ValueError(f"images must be a Tensor[N, C, H, W], got "
+                         f"{getattr(images, 'shape', type(images).__name__)}")
+    size = as_number(size, "size", minimum=1, integer=True)
+    rois = _rois(boxes, len(images), images.dtype)
+    height, width = images.shape[2:]
+    x1, y1, x2, y2 = rois[:, 1:].unbind(1)
+    theta = torch.zeros(len(rois), 2, 3, dtype=images.dtype)
+    # output coordinates -1..1 map to the box's edges in grid_sample's -1..1 image frame
+    theta[:, 0, 0], theta[:, 0, 2] = (x2 - x1) / width, (x1 + x2) / width - 1
+    theta[:, 1, 1], theta[:, 1, 2] = (y2 - y1) / height, (y1 + y2) / height - 1
+    grid = torch.nn.functional.affine_grid(theta, [len(rois), images.shape[1], size, size],
+                                           align_corners=False)
+    return torch.nn.functional.grid_sample(images[rois[:, 0].long()], grid, mode="bilinear",
+                                           padding_mode="border", align_corners=False)
 
 
 # --- precision, recall and average precision --------------------------------------------
