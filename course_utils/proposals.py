@@ -82,7 +82,7 @@ def _neighbours(labels: np.ndarray) -> set[tuple[int, int]]:
     return pairs
 
 
-def _similarity(r1: dict, r2: dict, area: float) -> float:
+def region_similarity(r1: dict, r2: dict, area: float) -> float:
     """Colour + size + fill similarity (Uijlings et al. 2013), each in [0, 1]."""
     colour = float(np.minimum(r1["hist"], r2["hist"]).sum())  # histogram intersection
     size = 1.0 - (r1["size"] + r2["size"]) / area  # merge small regions first
@@ -112,7 +112,7 @@ def _group(regions: dict[int, dict], pairs: set, area: float) -> list[tuple]:
     for a, b in pairs:
         neighbours[a].add(b)
         neighbours[b].add(a)
-    heap = [(-_similarity(regions[a], regions[b], area), a, b) for a, b in pairs]
+    heap = [(-region_similarity(regions[a], regions[b], area), a, b) for a, b in pairs]
     heapq.heapify(heap)
     alive, new = set(regions), max(regions) + 1
     while heap:
@@ -131,7 +131,7 @@ def _group(regions: dict[int, dict], pairs: set, area: float) -> list[tuple]:
         for k in neighbours[new]:
             neighbours[k] -= {a, b}
             neighbours[k].add(new)
-            heapq.heappush(heap, (-_similarity(regions[new], regions[k], area), min(k, new),
+            heapq.heappush(heap, (-region_similarity(regions[new], regions[k], area), min(k, new),
                                   max(k, new)))
         alive.add(new)
         new += 1

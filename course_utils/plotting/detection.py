@@ -23,7 +23,8 @@ def class_name(label: int) -> str:
 
 
 def _image(ax: Axes, image, title: str = "") -> None:
-    image = np.asarray(image)
+    """Show an image: an array [H, W, 3] or [H, W], a tensor [3, H, W], or a Scene."""
+    image = np.asarray(getattr(image, "image", image))
     if image.ndim == 3 and image.shape[0] == 3:  # a [3, H, W] tensor
         image = image.transpose(1, 2, 0)
     ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
@@ -32,8 +33,9 @@ def _image(ax: Axes, image, title: str = "") -> None:
 
 def draw_detections(ax: Axes, image, detections: dict | None = None, *,
                     targets: dict | None = None, title: str = "", labels: bool = True,
-                    max_boxes: int | None = None) -> None:
-    """An image, its ground truth (dashed) and detections (solid, "shape score")."""
+                    max_boxes: int | None = None, min_score: float = 0.0) -> None:
+    """An image, its ground truth (dashed) and detections scoring at least ``min_score``
+    (solid, "shape score")."""
     _image(ax, image, title)
     if targets is not None:
         for box in np.asarray(targets["boxes"]):
@@ -45,14 +47,18 @@ def draw_detections(ax: Axes, image, detections: dict | None = None, *,
             detections["labels"]), strict=True)):
         if max_boxes is not None and i >= max_boxes:
             break
+        if score < min_score:
+            continue
         text = f"{class_name(label)} {score:.2f}" if labels else ""
         draw_box(ax, box, label=text, colour=SHAPE_COLOURS.get(int(label), BOX_COLOURS[3]))
 
 
 def plot_detections(images: Sequence, detections: Sequence[dict], *,
                     targets: Sequence[dict] | None = None, titles: Sequence[str] | None = None,
-                    ncols: int = 4, size: float = 3.0, labels: bool = True):
-    """Several images with their detections (solid) and ground truth (dashed, white)."""
+                    ncols: int = 4, size: float = 3.0, labels: bool = True,
+                    min_score: float = 0.0):
+    """Several images (or scenes) with their detections (solid) and ground truth (dashed,
+    white)."""
     n = len(images)
     nrows = -(-n // ncols)
     fig, axes = subplots(nrows, min(n, ncols), (size * min(n, ncols), size * nrows + 0.3),
@@ -62,7 +68,8 @@ def plot_detections(images: Sequence, detections: Sequence[dict], *,
             ax.axis("off")
             continue
         draw_detections(ax, images[i], detections[i], targets=None if targets is None else
-                        targets[i], title="" if titles is None else titles[i], labels=labels)
+                        targets[i], title="" if titles is None else titles[i], labels=labels,
+                        min_score=min_score)
     return fig
 
 
