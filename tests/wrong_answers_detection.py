@@ -38,7 +38,7 @@ WRONG = {
                 min(a[3], b[3]) - max(a[1], b[1]) + 1, 0)),  # +1 pixel convention
         lambda a, b: _inter(a, b),  # the intersection only
     ],
-    "11.nms": [
+    "11.nms_boxes": [
         lambda boxes, scores, t: list(range(len(boxes))),  # nothing suppressed
         lambda boxes, scores, t: _greedy(boxes, scores, t, sort=False),  # input order
         lambda boxes, scores, t: sorted(_greedy(boxes, scores, t)),  # right set, index order

@@ -20,8 +20,8 @@ _IOU_CASES = [
 
 
 def _iou_reference(a, b) -> float:
-    return float(tv.box_iou(torch.tensor([a], dtype=torch.float64),
-                            torch.tensor([b], dtype=torch.float64))[0, 0])
+    return float(tv.box_iou(torch.tensor(np.array([a], dtype=np.float64)),
+                            torch.tensor(np.array([b], dtype=np.float64)))[0, 0])
 
 
 def _iou_hint(a, b, got: float) -> str:
@@ -45,7 +45,11 @@ def _iou_hint(a, b, got: float) -> str:
                   (plus(a) + plus(b) - max(raw_w + 1, 0) * max(raw_h + 1, 0))):
         return ("these boxes are pixel edges (torchvision's convention): a box is x2 - x1 "
                 "wide, without +1")
-    return f"for a = {tuple(a)} and b = {tuple(b)} the IoU is {_iou_reference(a, b):.4f}"
+    if inter and np.isclose(got, inter):
+        return "that is the intersection's area: divide it by the union's"
+    show = lambda box: tuple(round(float(v), 3) for v in box)  # noqa: E731
+    return (f"for a = {show(a)} and b = {show(b)} the IoU is {_iou_reference(a, b):.4f}, you "
+            f"returned {got:.4f}")
 
 
 @exercise("11.iou", title="intersection over union of two boxes")
@@ -79,7 +83,19 @@ def _nms_cases():
             rng.choice([0.1, 0.3, 0.5, 0.7]))
 
 
-@exercise("11.nms", title="greedy non-maximum suppression")
+def _greedy(iou: np.ndarray, scores: np.ndarray, threshold: float, *,
+            at_threshold_too: bool = False, first_only: bool = False) -> list[int]:
+    """Greedy NMS with one of two common slips, to recognise them in an answer."""
+    keep: list[int] = []
+    for i in np.argsort(-scores, kind="stable").tolist():
+        against = keep[:1] if first_only else keep
+        if not any(iou[i, k] >= threshold if at_threshold_too else iou[i, k] > threshold
+                   for k in against):
+            keep.append(i)
+    return keep
+
+
+@exercise("11.nms_boxes", title="greedy non-maximum suppression")
 def _nms(answer) -> None:
     for boxes, scores, threshold in _nms_cases():
         expected = tv.nms(torch.tensor(boxes), torch.tensor(scores), threshold).tolist()
@@ -95,10 +111,12 @@ def _nms(answer) -> None:
             raise CheckFailed("nothing was suppressed: drop every box whose IoU with a kept "
                               "box is above iou_threshold")
         iou = tv.box_iou(torch.tensor(boxes), torch.tensor(boxes)).numpy()
-        ties = np.isclose(iou, threshold) & ~np.eye(len(boxes), dtype=bool)
-        if ties.any() and set(got) < set(expected):
+        if got == _greedy(iou, scores, threshold, at_threshold_too=True):
             raise CheckFailed("a box whose IoU with a kept box equals the threshold exactly "
                               "stays: suppress only IoU > iou_threshold")
+        if got == _greedy(iou, scores, threshold, first_only=True):
+            raise CheckFailed("compare each box with every box kept so far, not only with the "
+                              "best one")
         raise CheckFailed(f"for {len(boxes)} boxes at iou_threshold={threshold} the kept "
                           f"indices are {expected}, you returned {got}: take the boxes by "
                           "decreasing score; keep one unless its IoU with an already kept "
