@@ -144,8 +144,8 @@ def _check_scores(scores, n: int, name: str = "scores") -> Tensor:
     check_shape(scores, name, (None,))
     require_finite(scores, name)
     if len(scores) != n:
-        raise ValueError(f"{name} has {len(scores)} entries but boxes has {n} rows: one "
-                         "score per box")
+        raise ValueError(f"{name} has {len(scores)} entries for {n} box{'es' * (n != 1)}: "
+                         "one score per box")
     return scores
 
 
@@ -195,8 +195,8 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     scores = _check_scores(scores, len(boxes))
     idxs = torch.as_tensor(as_array(idxs, "idxs", shape=(None,), dtype="int"))
     if len(idxs) != len(boxes):
-        raise ValueError(f"idxs has {len(idxs)} entries but boxes has {len(boxes)} rows: one "
-                         "category per box")
+        raise ValueError(f"idxs has {len(idxs)} entries for {len(boxes)} "
+                         f"box{'es' * (len(boxes) != 1)}: one category per box")
     iou_threshold = as_number(iou_threshold, "iou_threshold", minimum=0.0, maximum=1.0)
     keep = torch.zeros(len(boxes), dtype=torch.bool)
     for category in torch.unique(idxs):

@@ -189,13 +189,13 @@ def test_numpy_lists_and_integers_are_accepted():
     (lambda: box_area(torch.zeros(4)), r"shape \(N, 4\), got \(4,\)"),
     (lambda: box_convert([[0.0, 0, -1, 1]], "xywh", "xyxy"), "negative width"),
     (lambda: box_convert([[0.0, 0, 1, 1]], "xyxy", "yxyx"), "out_fmt must be one of"),
-    (lambda: nms([[0.0, 0, 1, 1]], [0.5, 0.4], 0.5), "scores has 2 entries but boxes has 1"),
+    (lambda: nms([[0.0, 0, 1, 1]], [0.5, 0.4], 0.5), "scores has 2 entries for 1 box: one score"),
     (lambda: nms([[0.0, 0, 1, 1]], [float("nan")], 0.5), r"scores\[0\] is nan"),
     (lambda: nms([[0.0, 0, 1, 1]], [0.5], -0.1), "iou_threshold must be >= 0.0"),
     (lambda: nms([[0.0, 0, 1, 1]], [0.5], 1.5), "iou_threshold must be <= 1.0"),
     (lambda: nms([[0.0, 0, 1, 1]], [0.5], float("nan")), "iou_threshold must be finite"),
     (lambda: batched_nms([[0.0, 0, 1, 1]], [0.5], [0.5], 0.5), "idxs must hold whole"),
-    (lambda: batched_nms([[0.0, 0, 1, 1]], [0.5], [0, 1], 0.5), "idxs has 2 entries"),
+    (lambda: batched_nms([[0.0, 0, 1, 1]], [0.5], [0, 1], 0.5), "idxs has 2 entries for 1 box"),
     (lambda: box_area("box"), "must be"),
 ])
 def test_bad_inputs_get_clear_errors(call, message):
