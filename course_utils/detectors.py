@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.boxes import batched_nms
+from course_utils.boxes import _pairwise_iou, batched_nms
 from course_utils.data.scenes import Scene, scenes_to_tensors
 from course_utils.detection import (
     crop_and_resize,
@@ -185,8 +185,6 @@ def region_samples(scenes, *, positives: int = 4, negatives: int = 8,
     """Labelled regions to train a region classifier: per object ``positives`` jittered
     copies with IoU >= 0.6, per scene ``negatives`` regions with IoU < 0.3 to every object
     (half of them near an object)."""
-    from course_utils.boxes import _pairwise_iou
-
     scenes = _check_scenes(scenes)
     rng = np.random.default_rng(as_number(seed, "seed", minimum=0, integer=True))
     out = {k: [] for k in RegionSamples._fields}

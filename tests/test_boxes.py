@@ -67,7 +67,7 @@ def test_box_convert_matches_torchvision():
                 # float32 rounding of x + w - x on coordinates up to ~100
                 torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-4)
         count += 1
-    report("box_convert (6 format pairs each)", count, worst)
+    report("box_convert (all 3 x 3 format pairs each)", count, worst)
 
 
 def test_box_area_and_iou_match_torchvision():
