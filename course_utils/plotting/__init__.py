@@ -34,6 +34,17 @@ from course_utils.plotting.deepnets import (
     plot_ensemble,
     plot_per_layer,
 )
+from course_utils.plotting.detection import (
+    draw_detections,
+    plot_default_boxes,
+    plot_detections,
+    plot_localisation,
+    plot_map_vs_time,
+    plot_pr_curves,
+    plot_proposals,
+    plot_windows,
+    plot_yolo_grid,
+)
 from course_utils.plotting.mlp import (
     draw_activation,
     draw_surface,

@@ -1,0 +1,123 @@
+"""Exercises of notebook 11 (object detection), checked against torchvision.ops."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchvision.ops as tv
+
+from course_utils.exercises import CheckFailed, answer_array, answer_number, exercise
+
+_IOU_CASES = [
+    ((0, 0, 2, 2), (1, 1, 3, 3)),  # overlap 1, union 7
+    ((0, 0, 10, 10), (20, 20, 30, 30)),  # apart
+    ((0, 0, 10, 10), (0, 12, 10, 20)),  # apart vertically only: widths overlap
+    ((0, 0, 2, 2), (2, 0, 4, 2)),  # touching edges
+    ((0, 0, 10, 10), (2, 3, 5, 7)),  # one inside the other
+    ((1, 1, 5, 4), (1, 1, 5, 4)),  # identical
+    ((0, 0, 10, 10), (0, 0, 10, 5)),  # half
+]
+
+
+def _iou_reference(a, b) -> float:
+    return float(tv.box_iou(torch.tensor(np.array([a], dtype=np.float64)),
+                            torch.tensor(np.array([b], dtype=np.float64)))[0, 0])
+
+
+def _iou_hint(a, b, got: float) -> str:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    area = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
+    raw_w = min(a[2], b[2]) - max(a[0], b[0])
+    raw_h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(raw_w, 0) * max(raw_h, 0)
+    if not 0 <= got <= 1:
+        return ("an IoU lies between 0 and 1: when the boxes do not overlap, the width or "
+                "height of the intersection is negative; clamp each at 0")
+    if raw_w < 0 and raw_h < 0 and got > 0:
+        return ("two negative sides multiply to a positive area: clamp the intersection's "
+                "width and height at 0 separately")
+    if inter and np.isclose(got, inter / (area(a) + area(b))):
+        return "the union counts the overlap once: |A u B| = |A| + |B| - |A n B|"
+    if inter and np.isclose(got, inter / min(area(a), area(b))):
+        return "divide the intersection by the union, not by the smaller box"
+    plus = lambda box: (box[2] - box[0] + 1) * (box[3] - box[1] + 1)  # noqa: E731
+    if np.isclose(got, (max(raw_w + 1, 0) * max(raw_h + 1, 0)) /
+                  (plus(a) + plus(b) - max(raw_w + 1, 0) * max(raw_h + 1, 0))):
+        return ("these boxes are pixel edges (torchvision's convention): a box is x2 - x1 "
+                "wide, without +1")
+    if inter and np.isclose(got, inter):
+        return "that is the intersection's area: divide it by the union's"
+    show = lambda box: tuple(round(float(v), 3) for v in box)  # noqa: E731
+    return (f"for a = {show(a)} and b = {show(b)} the IoU is {_iou_reference(a, b):.4f}, you "
+            f"returned {got:.4f}")
+
+
+@exercise("11.iou", title="intersection over union of two boxes")
+def _iou(answer) -> None:
+    rng = np.random.default_rng(11)
+    cases = list(_IOU_CASES)
+    for _ in range(20):
+        xy = rng.uniform(0, 50, (2, 2))
+        wh = rng.uniform(1, 30, (2, 2))
+        cases.append((tuple(np.r_[xy[0], xy[0] + wh[0]]), tuple(np.r_[xy[1], xy[1] + wh[1]])))
+    for a, b in cases:
+        got = answer_number(answer(tuple(map(float, a)), tuple(map(float, b))), "iou(a, b)")
+        if not np.isclose(got, _iou_reference(a, b), rtol=1e-6, atol=1e-9):
+            raise CheckFailed(_iou_hint(a, b, got))
+
+
+def _nms_cases():
+    """(boxes, scores, threshold): a hand-worked case, edge cases, random sets."""
+    boxes = np.array([[0.0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30], [0, 0, 10, 5],
+                      [21, 21, 31, 31], [40, 0, 50, 10]])
+    scores = np.array([0.9, 0.8, 0.7, 0.95, 0.6, 0.3])
+    yield boxes, scores, 0.5  # box 3 overlaps box 0 by exactly 0.5: both stay
+    yield boxes, scores, 0.3
+    yield np.zeros((0, 4)), np.zeros(0), 0.5
+    yield boxes[:1], scores[:1], 0.5
+    rng = np.random.default_rng(7)
+    for _ in range(15):
+        n = int(rng.integers(2, 40))
+        xy = rng.uniform(0, 60, (n, 2))
+        yield np.c_[xy, xy + rng.uniform(2, 30, (n, 2))], rng.permutation(n) / n + 0.01, float(
+            rng.choice([0.1, 0.3, 0.5, 0.7]))
+
+
+def _greedy(iou: np.ndarray, scores: np.ndarray, threshold: float, *,
+            at_threshold_too: bool = False, first_only: bool = False) -> list[int]:
+    """Greedy NMS with one of two common slips, to recognise them in an answer."""
+    keep: list[int] = []
+    for i in np.argsort(-scores, kind="stable").tolist():
+        against = keep[:1] if first_only else keep
+        if not any(iou[i, k] >= threshold if at_threshold_too else iou[i, k] > threshold
+                   for k in against):
+            keep.append(i)
+    return keep
+
+
+@exercise("11.nms_boxes", title="greedy non-maximum suppression")
+def _nms(answer) -> None:
+    for boxes, scores, threshold in _nms_cases():
+        expected = tv.nms(torch.tensor(boxes), torch.tensor(scores), threshold).tolist()
+        got = answer_array(answer(boxes.copy(), scores.copy(), threshold),
+                           "nms_boxes(boxes, scores, iou_threshold)", shape=(None,), dtype="int")
+        got = got.tolist()
+        if got == expected:
+            continue
+        if sorted(got) == sorted(expected):
+            raise CheckFailed("the right boxes, in the wrong order: return the kept indices "
+                              "by decreasing score")
+        if len(got) == len(boxes) and len(expected) < len(boxes):
+            raise CheckFailed("nothing was suppressed: drop every box whose IoU with a kept "
+                              "box is above iou_threshold")
+        iou = tv.box_iou(torch.tensor(boxes), torch.tensor(boxes)).numpy()
+        if got == _greedy(iou, scores, threshold, at_threshold_too=True):
+            raise CheckFailed("a box whose IoU with a kept box equals the threshold exactly "
+                              "stays: suppress only IoU > iou_threshold")
+        if got == _greedy(iou, scores, threshold, first_only=True):
+            raise CheckFailed("compare each box with every box kept so far, not only with the "
+                              "best one")
+        raise CheckFailed(f"for {len(boxes)} boxes at iou_threshold={threshold} the kept "
+                          f"indices are {expected}, you returned {got}: take the boxes by "
+                          "decreasing score; keep one unless its IoU with an already kept "
+                          "box is above the threshold")
