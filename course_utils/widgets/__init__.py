@@ -21,3 +21,4 @@ from course_utils.widgets.perceptron import (
     perceptron_dataset,
 )
 from course_utils.widgets.tour import COLOUR_PHOTOS, ColourQuantizer
+from course_utils.widgets.transfer import FreezeLab
