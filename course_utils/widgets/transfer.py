@@ -42,6 +42,7 @@ class FreezeLab(Widget):
             model = pretrained_efficientnet_lite0()
         self.model, self.size, self.per_class, self.epochs = model, size, per_class, epochs
         self.tasks, self.results, self.trained, self._params = {}, {}, 0, {}
+        self._images = {}  # PNG per (setting, settings trained so far): the same picture
         stages = len(model.blocks)
         self.task = widgets.Dropdown(options=FREEZE_TASKS, value=task, description="target")
         self.frozen = widgets.IntSlider(value=frozen, min=0, max=stages, description="frozen",
@@ -74,10 +75,6 @@ class FreezeLab(Widget):
                                      for k in range(self.frozen.max + 1)]
         self.params = self._params[classes]
         done = {k: r for (name, k), r in self.results.items() if name == task.name}
-        draw_freezing(*self.plot.axes, self.params, done, key[1],
-                      pixel_accuracy=task.pixel_accuracy,
-                      task=f"{task.name}: {self.per_class} labels per class, "
-                           f"{len(task.y_test)} held out")
         r = self.current
         stem = sum(p.numel() for m in (self.model.conv_stem, self.model.bn1)
                    for p in m.parameters())
@@ -88,4 +85,12 @@ class FreezeLab(Widget):
             f"included) · <b>{r.seconds_per_epoch:.3f} s</b> per epoch "
             f"({r.cpu_seconds_per_epoch:.3f} CPU s) · held-out accuracy <b>{r.accuracy:.3f}"
             f"</b> after {self.epochs} epochs (pixels + probe: {task.pixel_accuracy:.3f})")
-        self.plot.render()
+        picture = (key, tuple(sorted(done)))
+        if picture not in self._images:
+            draw_freezing(*self.plot.axes, self.params, done, key[1],
+                          pixel_accuracy=task.pixel_accuracy,
+                          task=f"{task.name}: {self.per_class} labels per class, "
+                               f"{len(task.y_test)} held out")
+            self.plot.render()
+            self._images[picture] = self.plot.image.value
+        self.plot.image.value = self._images[picture]
