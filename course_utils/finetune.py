@@ -199,6 +199,7 @@ def train_small_cnn(model: nn.Module, x_train, y_train, x_test, y_test, *, epoch
 class Curve(NamedTuple):
     budgets: list[int]  # labels per class
     scores: dict[str, np.ndarray]  # method -> [budgets, seeds] test accuracy
+    cpu_seconds: dict[str, float] | None = None  # method -> CPU seconds of all its runs
 
     def table(self) -> list[dict]:
         return [{"labels per class": b, **{m: f"{v[i].mean():.3f} ± {v[i].std():.3f}"
@@ -209,17 +210,22 @@ class Curve(NamedTuple):
 def learning_curve(y, budgets, seeds, methods) -> Curve:
     """For each budget and seed: sample the training set, test on the rest, run each method.
 
-    ``methods``: name -> f(train_indices, test_indices, seed) -> accuracy.
+    ``methods``: name -> f(train_indices, test_indices, seed) -> accuracy. The spread in
+    ``Curve.table`` is the standard deviation over seeds (different labelled examples and
+    initialisations); ``cpu_seconds`` is each method's total CPU time.
     """
     y = np.asarray(y)
     scores = {name: np.zeros((len(budgets), len(seeds))) for name in methods}
+    cpu = dict.fromkeys(methods, 0.0)
     for i, per in enumerate(budgets):
         for j, seed in enumerate(seeds):
             tr = sample_per_class(y, per, seed=seed)
             te = np.setdiff1d(np.arange(len(y)), tr)
             for name, method in methods.items():
+                start = time.process_time()
                 scores[name][i, j] = method(tr, te, seed)
-    return Curve(list(budgets), scores)
+                cpu[name] += time.process_time() - start
+    return Curve(list(budgets), scores, cpu)
 
 
 # --- Within-domain transfer: a small CNN pretrained on digits 0-4, moved to digits 5-9 ---
@@ -284,6 +290,51 @@ def with_new_head(model: nn.Module, classes: int, *, seed: int = 0) -> nn.Module
     torch.manual_seed(seed)
     model.head = nn.Linear(model.head.in_features, classes)
     return model
+
+
+def pretrain_on_source(split: DigitSplit, *, epochs: int = 300, held_out: float = 0.2,
+                       seed: int = 0) -> tuple[SmallCNN, float]:
+    """Train a ``SmallCNN`` on the source digits (0-4), holding out a fraction to score it.
+
+    Returns:
+        The trained network and its accuracy on the held-out source digits.
+    """
+    held_out = as_number(held_out, "held_out", minimum=0.05, maximum=0.5)
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(split.y_source)) < held_out
+    torch.manual_seed(seed)
+    model = SmallCNN(int(split.y_source.max()) + 1)
+    accuracy = train_small_cnn(model, split.x_source[~test], split.y_source[~test],
+                               split.x_source[test], split.y_source[test], epochs=epochs,
+                               seed=seed)
+    return model, accuracy
+
+
+def within_domain_methods(split: DigitSplit, source: SmallCNN, *, epochs: int = 150,
+                          lr: float = 3e-3) -> dict:
+    """The four ways to learn the target digits from a few labels, for ``learning_curve``.
+
+    The fine-tuned and the from-scratch CNN get the same recipe (``epochs`` full-batch Adam
+    steps at ``lr``): only the starting weights differ.
+    """
+    x, y = split.x_target, split.y_target
+    classes = int(y.max()) + 1
+    features = cnn_features(source, x)  # the pretrained body, frozen: computed once
+
+    def fine_tuned(tr, te, seed):
+        model = with_new_head(source, classes, seed=seed)
+        return train_small_cnn(model, x[tr], y[tr], x[te], y[te], epochs=epochs, lr=lr,
+                               seed=seed)
+
+    def scratch(tr, te, seed):
+        torch.manual_seed(seed)
+        return train_small_cnn(SmallCNN(classes), x[tr], y[tr], x[te], y[te], epochs=epochs,
+                               lr=lr, seed=seed)
+
+    return {"pixels + probe": lambda tr, te, seed: probe_accuracy(x[tr], y[tr], x[te], y[te]),
+            "pretrained features + probe": lambda tr, te, seed: probe_accuracy(
+                features[tr], y[tr], features[te], y[te]),
+            "pretrained, all fine-tuned": fine_tuned, "same CNN from scratch": scratch}
 
 
 # --- Which layers to freeze: the freezing widget's experiment ---------------------------

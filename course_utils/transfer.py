@@ -304,3 +304,22 @@ def class_activation_map(model: torch.nn.Module, late: torch.Tensor, index: int)
                           integer=True))
     weight = model.classifier.weight[index].detach()  # [1280]
     return torch.einsum("c,nchw->nhw", weight, late)
+
+
+def profile_similarity(maps: torch.Tensor) -> float:
+    """How alike the images of a batch look to one layer: the mean, over pairs of images, of
+    the cosine similarity of their channel profiles (each channel's mean activation).
+
+    Near 1: the layer responds to every image the same way (generic, or blind); lower: it
+    tells the images apart. Used by notebook 10 (early vs late, pretrained vs random).
+
+    Args:
+        maps: ``[N, C, H, W]`` with N >= 2, e.g. from ``early_and_late_maps``.
+    """
+    if maps.ndim != 4 or len(maps) < 2:
+        raise ValueError(f"maps must be N x C x H x W with at least 2 images, got shape "
+                         f"{list(maps.shape)}")
+    profiles = torch.nn.functional.normalize(maps.detach().mean(dim=(2, 3)).double(), dim=1)
+    cosine = profiles @ profiles.T  # [N, N], ones on the diagonal
+    n = len(maps)
+    return float((cosine.sum() - cosine.diagonal().sum()) / (n * (n - 1)))

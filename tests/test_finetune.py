@@ -18,6 +18,7 @@ from course_utils.finetune import (
     lfw_faces,
     place_on_canvas,
     pooled_features,
+    pretrain_on_source,
     sample_per_class,
     split_features,
     to_network_input,
@@ -25,6 +26,7 @@ from course_utils.finetune import (
     trainable_parameters,
     trainable_top,
     with_new_head,
+    within_domain_methods,
 )
 
 
@@ -227,3 +229,22 @@ def test_freeze_task_and_a_deterministic_fine_tune(model):
         freeze_task("digit")
     with pytest.raises(ValueError, match="frozen_stages must be <= 7"):
         fine_tune_frozen(model, task, frozen_stages=8)
+
+
+def test_pretraining_and_the_within_domain_methods():
+    split = digit_transfer_split(canvas=8)
+    source, accuracy = pretrain_on_source(split, epochs=20, seed=1)
+    again, same = pretrain_on_source(split, epochs=20, seed=1)
+    assert source.head.out_features == 5 and 0.5 < accuracy == same <= 1
+    assert torch.equal(source.head.weight, again.head.weight)
+    methods = within_domain_methods(split, source, epochs=0)  # no training: starting points
+    tr = sample_per_class(split.y_target, 3)
+    te = np.setdiff1d(np.arange(len(split.y_target)), tr)
+    start = with_new_head(source, 5, seed=2).eval()
+    with torch.no_grad():
+        logits = start(torch.as_tensor(split.x_target[te])[:, None])
+    expected = float((logits.argmax(1).numpy() == split.y_target[te]).mean())
+    assert methods["pretrained, all fine-tuned"](tr, te, 2) == expected
+    curve = learning_curve(split.y_target, [2], [0], methods)
+    assert set(curve.cpu_seconds) == set(methods) and min(curve.cpu_seconds.values()) >= 0
+    assert "±" in curve.table()[0]["pixels + probe"]

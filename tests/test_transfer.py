@@ -220,3 +220,14 @@ def test_backbones_by_name(model, tmp_path, monkeypatch):
     torch.save(saved, tmp_path / "checkpoints" / "resnet18-f37072fd.pth")
     loaded = transfer.pretrained_backbone("resnet18")
     assert not loaded.training and torch.equal(loaded.fc.weight, saved["fc.weight"])
+
+
+def test_profile_similarity_against_a_loop_over_pairs():
+    maps = torch.rand(4, 6, 3, 5)
+    means = maps.mean(dim=(2, 3)).double()
+    pairs = [float(torch.nn.functional.cosine_similarity(means[i], means[j], dim=0))
+             for i in range(4) for j in range(4) if i != j]
+    assert transfer.profile_similarity(maps) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert transfer.profile_similarity(maps[:1].repeat(3, 1, 1, 1)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2 images"):
+        transfer.profile_similarity(maps[:1])

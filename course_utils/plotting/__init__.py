@@ -50,6 +50,7 @@ from course_utils.plotting.transfer import (
     draw_freezing,
     draw_learning_curve,
     plot_early_and_late,
+    plot_image_rows,
     plot_learning_curves,
     plot_projections,
 )

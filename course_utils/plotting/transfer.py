@@ -97,3 +97,15 @@ def draw_freezing(params_ax: Axes, accuracy_ax: Axes, params: Sequence[int],
     accuracy_ax.set(xlim=(-0.5, len(params) - 0.5), ylim=(0, 1.02), xticks=stages,
                     xlabel="frozen stages", ylabel="held-out accuracy", title=task)
     accuracy_ax.legend(fontsize=8, loc="lower left")
+
+
+def plot_image_rows(groups: Mapping[str, np.ndarray], *, cmap: str = "gray", n: int = 8):
+    """The first ``n`` grayscale images of each group in a row: ``{title: [N, H, W]}``."""
+    fig, axes = subplots(len(groups), n, (1.1 * n, 1.25 * len(groups)), squeeze=False)
+    for row, (title, images) in zip(axes, groups.items(), strict=True):
+        for ax, image in zip(row, np.asarray(images)[:n], strict=False):
+            ax.imshow(image, cmap=cmap, vmin=0, vmax=1)
+        for ax in row:
+            ax.set_axis_off()
+        row[0].set_title(title, loc="left", fontsize=9)
+    return fig
