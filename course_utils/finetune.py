@@ -30,6 +30,15 @@ def lfw_faces() -> tuple[np.ndarray, np.ndarray]:
     return images.astype(np.float32), np.r_[np.ones(100), np.zeros(100)].astype(np.int64)
 
 
+def digits_8x8() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits: float32 [1797, 8, 8] in [0, 1] (the 0-16 ink levels
+    divided by 16), and int64 labels 0..9."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
+
+
 def to_network_input(gray, *, size: int = 96) -> torch.Tensor:
     """Grayscale images [N, H, W] in [0, 1] -> [N, 3, size, size], normalised for the net."""
     gray = as_array(gray, "gray")
@@ -196,6 +205,56 @@ def train_small_cnn(model: nn.Module, x_train, y_train, x_test, y_test, *, epoch
         return float((model(xs).argmax(1).numpy() == np.asarray(y_test)).mean())
 
 
+def face_methods(model: nn.Module, faces, y, *, features: np.ndarray,
+                 below_last: torch.Tensor, epochs: int = 30,
+                 scratch_epochs: int = 150) -> dict:
+    """The four ways to learn faces from a few labels, for ``learning_curve`` (notebook 10).
+
+    Args:
+        model: the pretrained network. faces: [N, H, W] grayscale in [0, 1]; y: labels.
+        features: ``pooled_features`` of all N images (the whole network frozen), cached.
+        below_last: ``split_features(..., frozen_stages=len(model.blocks) - 1)`` of all N
+            images (everything below the last stage frozen), cached.
+    """
+    faces = as_array(faces, "faces", dtype="float")
+    y = as_array(y, "y", shape=(len(faces),), dtype="int")
+    last = len(model.blocks) - 1
+
+    def fine_tune(tr, te, seed):  # the last stage, conv_head and a new head train
+        top = trainable_top(model, frozen_stages=last, classes=2, seed=seed)
+        return train_top(top, below_last[tr], y[tr], below_last[te], y[te], epochs=epochs,
+                         seed=seed).accuracy
+
+    def scratch(tr, te, seed):  # a small CNN on the original 25x25 images
+        torch.manual_seed(seed)
+        return train_small_cnn(SmallCNN(2), faces[tr], y[tr], faces[te], y[te],
+                               epochs=scratch_epochs, seed=seed)
+
+    return {"pixels + probe": lambda tr, te, seed: probe_accuracy(faces[tr], y[tr], faces[te],
+                                                                  y[te]),
+            "ImageNet features + probe": lambda tr, te, seed: probe_accuracy(
+                features[tr], y[tr], features[te], y[te]),
+            "fine-tune last stage": fine_tune, "small CNN from scratch": scratch}
+
+
+def project_2d(features, *, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """[N, D] features -> [N, 2]: PCA (linear, most variance) or t-SNE (keeps neighbours)."""
+    features = as_array(features, "features", dtype="float")
+    if features.ndim != 2 or len(features) < 3:
+        raise ValueError(f"features must be N x D with N >= 3, got shape {features.shape}")
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2).fit_transform(features)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = min(30.0, (len(features) - 1) / 3)
+        return TSNE(n_components=2, perplexity=perplexity, init="pca",
+                    random_state=seed).fit_transform(features)
+    raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
 class Curve(NamedTuple):
     budgets: list[int]  # labels per class
     scores: dict[str, np.ndarray]  # method -> [budgets, seeds] test accuracy
@@ -266,11 +325,8 @@ def digit_transfer_split(*, canvas: int = 8, seed: int = 0) -> DigitSplit:
     ``canvas > 8`` places every digit at a random position (``place_on_canvas``), as objects
     sit anywhere in a photo; ``canvas == 8`` keeps the dataset's centred digits.
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    x = place_on_canvas(digits.images / 16.0, canvas=canvas, seed=seed)
-    y = digits.target.astype(np.int64)
+    images, y = digits_8x8()
+    x = place_on_canvas(images, canvas=canvas, seed=seed)
     source = y < 5
     return DigitSplit(x[source], y[source], x[~source], y[~source] - 5)
 
@@ -364,13 +420,7 @@ def freeze_task(name: str, *, size: int = 32, per_class: int = 5, test_size: int
         from course_utils.errors import unknown_name
 
         raise unknown_name("freezing task", name, FREEZE_TASKS)
-    if name == "faces":
-        images, y = lfw_faces()
-    else:
-        from sklearn.datasets import load_digits
-
-        digits = load_digits()
-        images, y = (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
+    images, y = lfw_faces() if name == "faces" else digits_8x8()
     train = sample_per_class(y, per_class, seed=seed)
     rest = np.setdiff1d(np.arange(len(y)), train)
     test_size = min(as_number(test_size, "test_size", minimum=1, integer=True), len(rest))

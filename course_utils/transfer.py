@@ -287,7 +287,8 @@ def early_and_late_maps(model: torch.nn.Module, x: torch.Tensor) -> dict[str, to
     return maps
 
 
-def class_activation_map(model: torch.nn.Module, late: torch.Tensor, index: int) -> torch.Tensor:
+def class_activation_map(model: torch.nn.Module, late: torch.Tensor,
+                         index: int | str) -> torch.Tensor:
     """Where in the image the evidence for class ``index`` lies (Zhou et al. 2016, CAM).
 
     The classifier averages the late maps over space, then applies a linear layer, so
@@ -295,11 +296,22 @@ def class_activation_map(model: torch.nn.Module, late: torch.Tensor, index: int)
     position) averages to the logit minus the bias.
 
     Args:
-        late: ``[N, 1280, h, w]`` from ``early_and_late_maps``. index: an ImageNet class.
+        late: ``[N, 1280, h, w]`` from ``early_and_late_maps``.
+        index: an ImageNet class, by index or by name (e.g. ``"tiger cat"``).
 
     Returns:
         ``[N, h, w]``.
     """
+    if isinstance(index, str):
+        names = imagenet_categories()
+        if index not in names:
+            import difflib
+
+            close = difflib.get_close_matches(index, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown ImageNet class {index!r}.{hint} imagenet_categories() "
+                             "lists all 1,000")
+        index = names.index(index)
     index = int(as_number(index, "index", minimum=0, maximum=model.classifier.out_features - 1,
                           integer=True))
     weight = model.classifier.weight[index].detach()  # [1280]
@@ -323,3 +335,30 @@ def profile_similarity(maps: torch.Tensor) -> float:
     cosine = profiles @ profiles.T  # [N, N], ones on the diagonal
     n = len(maps)
     return float((cosine.sum() - cosine.diagonal().sum()) / (n * (n - 1)))
+
+
+def training_flop_rate(model: torch.nn.Module, *, batch: int = 16, size: int = 96,
+                       steps: int = 2) -> float:
+    """Measured FLOP/s of full training steps (forward and backward) on this CPU.
+
+    A copy of ``model`` in training mode runs ``steps`` steps on random ``[batch, 3, size,
+    size]`` inputs; a step counts as three forward passes (``arithmetic.summary``'s FLOPs),
+    divided by the CPU time used (``time.process_time``, less affected by other programs
+    than the wall clock, but still a measurement: it varies between machines and runs).
+    Used by notebook 10 to extrapolate to ImageNet.
+    """
+    import copy
+    import time
+
+    from course_utils.arithmetic import summary
+
+    batch = as_number(batch, "batch", minimum=1, integer=True)
+    size = as_number(size, "size", minimum=32, integer=True)
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    net = copy.deepcopy(model).train()
+    x = torch.randn(batch, 3, size, size)
+    start = time.process_time()
+    for _ in range(steps):
+        net(x).logsumexp(dim=1).mean().backward()  # any scalar loss: only the work counts
+    seconds = max(time.process_time() - start, 1e-9)
+    return steps * 3 * summary(net, (batch, 3, size, size)).total_flops / seconds

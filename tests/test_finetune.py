@@ -12,6 +12,8 @@ from course_utils.finetune import (
     SmallCNN,
     cnn_features,
     digit_transfer_split,
+    digits_8x8,
+    face_methods,
     fine_tune_frozen,
     freeze_task,
     learning_curve,
@@ -19,6 +21,7 @@ from course_utils.finetune import (
     place_on_canvas,
     pooled_features,
     pretrain_on_source,
+    project_2d,
     sample_per_class,
     split_features,
     to_network_input,
@@ -248,3 +251,48 @@ def test_pretraining_and_the_within_domain_methods():
     curve = learning_curve(split.y_target, [2], [0], methods)
     assert set(curve.cpu_seconds) == set(methods) and min(curve.cpu_seconds.values()) >= 0
     assert "±" in curve.table()[0]["pixels + probe"]
+
+
+def test_digits_8x8_are_sklearn_s_divided_by_16():
+    from sklearn.datasets import load_digits
+
+    images, labels = digits_8x8()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.float32
+    np.testing.assert_allclose(images * 16, load_digits().images)
+    assert labels.dtype == np.int64 and np.array_equal(labels, load_digits().target)
+
+
+def test_face_methods_use_the_cached_features(model):
+    faces, y = lfw_faces()
+    x = to_network_input(faces, size=32)
+    features = pooled_features(model, x)
+    below_last = split_features(model, x, frozen_stages=6)
+    methods = face_methods(model, faces, y, features=features, below_last=below_last,
+                           epochs=2, scratch_epochs=2)
+    tr = sample_per_class(y, 2)
+    te = np.setdiff1d(np.arange(200), tr)
+    from sklearn.linear_model import LogisticRegression
+
+    expected = LogisticRegression(max_iter=2000).fit(features[tr], y[tr]).score(
+        features[te], y[te])
+    assert methods["ImageNet features + probe"](tr, te, 0) == pytest.approx(expected)
+    top = trainable_top(model, frozen_stages=6, classes=2, seed=0)
+    run = train_top(top, below_last[tr], y[tr], below_last[te], y[te], epochs=2)
+    assert methods["fine-tune last stage"](tr, te, 0) == run.accuracy
+    assert 0 <= methods["small CNN from scratch"](tr, te, 0) <= 1
+
+
+def test_project_2d_pca_against_an_svd_and_tsne_is_seeded():
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(40, 6)) * np.array([5, 3, 1, 1, 1, 1])
+    centred = f - f.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    reference = centred @ vt[:2].T
+    ours = project_2d(f)
+    np.testing.assert_allclose(np.abs(ours), np.abs(reference), rtol=1e-6, atol=1e-9)
+    tsne = project_2d(f, method="tsne", seed=1)
+    assert tsne.shape == (40, 2) and np.array_equal(tsne, project_2d(f, method="tsne", seed=1))
+    with pytest.raises(ValueError, match="method must be 'pca' or 'tsne'"):
+        project_2d(f, method="umap")
+    with pytest.raises(ValueError, match="must be finite"):
+        project_2d(np.full((5, 2), np.nan))

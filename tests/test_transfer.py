@@ -231,3 +231,20 @@ def test_profile_similarity_against_a_loop_over_pairs():
     assert transfer.profile_similarity(maps[:1].repeat(3, 1, 1, 1)) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="at least 2 images"):
         transfer.profile_similarity(maps[:1])
+
+
+def test_class_activation_map_by_name(model):
+    late = transfer.early_and_late_maps(model, preprocess(model, photo("coffee")))["late"]
+    assert torch.equal(transfer.class_activation_map(model, late, "espresso"),
+                       transfer.class_activation_map(model, late, 967))
+    with pytest.raises(ValueError, match="unknown ImageNet class 'expresso'. Did you mean 'espresso'"):
+        transfer.class_activation_map(model, late, "expresso")
+
+
+def test_training_flop_rate_is_measured_on_a_copy(model):
+    before = model.conv_stem.weight.clone()
+    rate = transfer.training_flop_rate(model, batch=2, size=32, steps=1)
+    assert 1e6 < rate < 1e14 and model.conv_stem.weight.grad is None and not model.training
+    assert torch.equal(model.conv_stem.weight, before)
+    with pytest.raises(ValueError, match="size must be >= 32"):
+        transfer.training_flop_rate(model, size=16)
