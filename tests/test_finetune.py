@@ -296,3 +296,11 @@ def test_project_2d_pca_against_an_svd_and_tsne_is_seeded():
         project_2d(f, method="umap")
     with pytest.raises(ValueError, match="must be finite"):
         project_2d(np.full((5, 2), np.nan))
+
+
+def test_a_one_byte_corruption_is_caught_and_the_copy_is_removed():
+    with transfer.corrupted_weights_copy(byte=123) as path:
+        with pytest.raises(RuntimeError, match="not the one the course was checked with"):
+            transfer.verify_weights(path)
+    with pytest.raises(FileNotFoundError, match="is missing"):
+        transfer.verify_weights(path)

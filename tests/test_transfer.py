@@ -208,17 +208,21 @@ def test_random_network_is_seeded_and_not_the_pretrained_one(model):
 def test_backbones_by_name(model, tmp_path, monkeypatch):
     import torchvision
 
-    assert transfer.pretrained_backbone().conv_stem.weight.equal(model.conv_stem.weight)
+    assert transfer.backbone().conv_stem.weight.equal(model.conv_stem.weight)
+    untrained = transfer.backbone("efficientnet_lite0", pretrained=False)
+    assert not untrained.conv_stem.weight.equal(model.conv_stem.weight)
     with pytest.raises(ValueError, match="unknown backbone 'resnet50'.*efficientnet_lite0"):
-        transfer.pretrained_backbone("resnet50")
+        transfer.backbone("resnet50")
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(FileNotFoundError, match="not in .*on a machine that is online"):
-        transfer.pretrained_backbone("resnet18")
+        transfer.backbone("resnet18")
+    resnet = transfer.backbone("resnet18", pretrained=False)  # no weights needed to count
+    assert sum(p.numel() for p in resnet.parameters()) == 11_689_512 and not resnet.training
     torch.manual_seed(0)
     saved = torchvision.models.resnet18(weights=None).state_dict()
     (tmp_path / "checkpoints").mkdir()
     torch.save(saved, tmp_path / "checkpoints" / "resnet18-f37072fd.pth")
-    loaded = transfer.pretrained_backbone("resnet18")
+    loaded = transfer.backbone("resnet18")
     assert not loaded.training and torch.equal(loaded.fc.weight, saved["fc.weight"])
 
 

@@ -63,12 +63,18 @@ def plot_learning_curves(curves: Mapping[str, object]):
     return fig
 
 
-def plot_projections(points: Mapping[str, np.ndarray], y: np.ndarray,
-                     class_names: Sequence[str] = ("non-face", "face")):
-    """Scatter 2D projections side by side, coloured by class: ``{title: [N, 2]}``."""
-    fig, axes = subplots(1, len(points), (3.6 * len(points), 3.5), squeeze=False)
+def plot_projections(features: Mapping[str, np.ndarray], y: np.ndarray,
+                     class_names: Sequence[str] = ("non-face", "face"), *, seed: int = 0):
+    """Each feature set projected to 2D with PCA and with t-SNE (``finetune.project_2d``),
+    coloured by class: ``{title: [N, D]}`` -> a row of 2 x len(features) panels."""
+    from course_utils.finetune import project_2d
+
+    panels = {f"{title}: {label}": project_2d(f, method=method, seed=seed)
+              for title, f in features.items()
+              for method, label in (("pca", "PCA"), ("tsne", "t-SNE"))}
+    fig, axes = subplots(1, len(panels), (3.4 * len(panels), 3.4), squeeze=False)
     y = np.asarray(y)
-    for ax, (title, xy) in zip(axes[0], points.items(), strict=True):
+    for ax, (title, xy) in zip(axes[0], panels.items(), strict=True):
         for c, name in enumerate(class_names):
             ax.scatter(*xy[y == c].T, s=10, color=CLASS_COLOURS[c % 2], label=name, alpha=0.7)
         ax.set(title=title, xticks=[], yticks=[])
