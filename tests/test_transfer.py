@@ -169,3 +169,86 @@ def test_missing_weights_package_says_how_to_install(monkeypatch):
             pretrained_efficientnet_lite0()
     finally:
         transfer._lite0_state_dict.cache_clear()
+
+
+def test_early_and_late_maps_are_the_network_s_own(model):
+    x = preprocess(model, photo("chelsea"))
+    maps = transfer.early_and_late_maps(model, x)
+    assert maps["early"].shape == (1, 32, 112, 112) and maps["late"].shape == (1, 1280, 7, 7)
+    with torch.no_grad():
+        torch.testing.assert_close(maps["late"], model.forward_features(x))
+        bn = model.bn1  # the stem: 3x3 convolution, batch norm (eval statistics), ReLU6
+        stem = torch.nn.functional.relu6(torch.nn.functional.batch_norm(
+            model.conv_stem(x), bn.running_mean, bn.running_var, bn.weight, bn.bias,
+            eps=bn.eps))
+    torch.testing.assert_close(maps["early"], stem)
+    assert float(maps["early"].min()) >= 0 and float(maps["early"].max()) <= 6  # ReLU6
+
+
+def test_class_activation_map_averages_to_the_logit(model):
+    x = preprocess(model, photo("chelsea"))
+    late = transfer.early_and_late_maps(model, x)["late"]
+    with torch.no_grad():
+        logits = model(x)[0]
+    for index in (281, 285, 967):  # tabby, Egyptian cat, espresso
+        cam = transfer.class_activation_map(model, late, index)
+        assert cam.shape == (1, 7, 7)
+        bias = model.classifier.bias[index].detach()
+        torch.testing.assert_close(cam.mean() + bias, logits[index], rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="index must be <= 999"):
+        transfer.class_activation_map(model, late, 1000)
+
+
+def test_random_network_is_seeded_and_not_the_pretrained_one(model):
+    a, b = transfer.random_efficientnet_lite0(seed=1), transfer.random_efficientnet_lite0(seed=1)
+    assert torch.equal(a.conv_stem.weight, b.conv_stem.weight) and not a.training
+    assert not torch.equal(a.conv_stem.weight, model.conv_stem.weight)
+
+
+def test_backbones_by_name(model, tmp_path, monkeypatch):
+    import torchvision
+
+    assert transfer.backbone().conv_stem.weight.equal(model.conv_stem.weight)
+    untrained = transfer.backbone("efficientnet_lite0", pretrained=False)
+    assert not untrained.conv_stem.weight.equal(model.conv_stem.weight)
+    with pytest.raises(ValueError, match="unknown backbone 'resnet50'.*efficientnet_lite0"):
+        transfer.backbone("resnet50")
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="not in .*on a machine that is online"):
+        transfer.backbone("resnet18")
+    resnet = transfer.backbone("resnet18", pretrained=False)  # no weights needed to count
+    assert sum(p.numel() for p in resnet.parameters()) == 11_689_512 and not resnet.training
+    torch.manual_seed(0)
+    saved = torchvision.models.resnet18(weights=None).state_dict()
+    (tmp_path / "checkpoints").mkdir()
+    torch.save(saved, tmp_path / "checkpoints" / "resnet18-f37072fd.pth")
+    loaded = transfer.backbone("resnet18")
+    assert not loaded.training and torch.equal(loaded.fc.weight, saved["fc.weight"])
+
+
+def test_profile_similarity_against_a_loop_over_pairs():
+    maps = torch.rand(4, 6, 3, 5)
+    means = maps.mean(dim=(2, 3)).double()
+    pairs = [float(torch.nn.functional.cosine_similarity(means[i], means[j], dim=0))
+             for i in range(4) for j in range(4) if i != j]
+    assert transfer.profile_similarity(maps) == pytest.approx(np.mean(pairs), rel=1e-12)
+    assert transfer.profile_similarity(maps[:1].repeat(3, 1, 1, 1)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2 images"):
+        transfer.profile_similarity(maps[:1])
+
+
+def test_class_activation_map_by_name(model):
+    late = transfer.early_and_late_maps(model, preprocess(model, photo("coffee")))["late"]
+    assert torch.equal(transfer.class_activation_map(model, late, "espresso"),
+                       transfer.class_activation_map(model, late, 967))
+    with pytest.raises(ValueError, match="'expresso'. Did you mean 'espresso'"):
+        transfer.class_activation_map(model, late, "expresso")
+
+
+def test_training_flop_rate_is_measured_on_a_copy(model):
+    before = model.conv_stem.weight.clone()
+    rate = transfer.training_flop_rate(model, batch=2, size=32, steps=1)
+    assert 1e6 < rate < 1e14 and model.conv_stem.weight.grad is None and not model.training
+    assert torch.equal(model.conv_stem.weight, before)
+    with pytest.raises(ValueError, match="size must be >= 32"):
+        transfer.training_flop_rate(model, size=16)

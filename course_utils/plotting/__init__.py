@@ -79,3 +79,11 @@ from course_utils.plotting.tour import (
     plot_segmentation,
     plot_top_k,
 )
+from course_utils.plotting.transfer import (
+    draw_freezing,
+    draw_learning_curve,
+    plot_early_and_late,
+    plot_image_rows,
+    plot_learning_curves,
+    plot_projections,
+)

@@ -24,3 +24,4 @@ from course_utils.widgets.perceptron import (
 )
 from course_utils.widgets.segmentation import SegmentationViewer
 from course_utils.widgets.tour import COLOUR_PHOTOS, ColourQuantizer
+from course_utils.widgets.transfer import FreezeLab
