@@ -34,19 +34,24 @@ def _floats(value, name: str) -> np.ndarray:
     return array if array.dtype in (np.float32, np.float64) else as_array(array, name)
 
 
-def _check_conv(x, weight, bias):
+def _check_conv(x, weight, bias, *, transposed: bool = False):
+    """x [N, C, H, W] and a weight whose input channels match (C_out x C_in x K x K, or
+    C_in x C_out x K x K for a transposed convolution), as floats; bias [C_out] or None."""
     x = _floats(x, "x")
     weight = _floats(weight, "weight").astype(x.dtype, copy=False)
+    layout = "C_in x C_out x K_H x K_W" if transposed else "C_out x C_in x K_H x K_W"
     if x.ndim != 4:
         raise ValueError(f"x must be a batch N x C x H x W (4D), got shape {x.shape}; "
                          "for one image use x[None]")
     if weight.ndim != 4:
-        raise ValueError(f"weight must be C_out x C_in x K_H x K_W, got shape {weight.shape}")
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(f"weight expects {weight.shape[1]} input channels but x has "
-                         f"{x.shape[1]} (x {x.shape}, weight {weight.shape})")
+        raise ValueError(f"weight must be {layout}, got shape {weight.shape}")
+    c_in, c_out = weight.shape[:2][::-1] if not transposed else weight.shape[:2]
+    if c_in != x.shape[1]:
+        kind = "a transposed convolution's" if transposed else "a convolution's"
+        raise ValueError(f"{kind} weight is {layout}: weight {weight.shape} expects {c_in} "
+                         f"input channels but x {x.shape} has {x.shape[1]}")
     if bias is not None:
-        bias = as_array(bias, "bias", shape=(weight.shape[0],))
+        bias = as_array(bias, "bias", shape=(c_out,))
     return x, weight, bias
 
 

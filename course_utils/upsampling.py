@@ -23,25 +23,12 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.arithmetic import conv_transpose_output_size
-from course_utils.conv import _floats, _pair, max_pool2d_forward
+from course_utils.conv import _check_conv, _floats, _pair, max_pool2d_forward
 from course_utils.validate import as_array
 
 
 def _check_transpose(x, weight, bias):
-    x = _floats(x, "x")
-    weight = _floats(weight, "weight").astype(x.dtype, copy=False)
-    if x.ndim != 4:
-        raise ValueError(f"x must be a batch N x C x H x W (4D), got shape {x.shape}; "
-                         "for one image use x[None]")
-    if weight.ndim != 4:
-        raise ValueError(f"weight must be C_in x C_out x K_H x K_W, got shape {weight.shape}")
-    if weight.shape[0] != x.shape[1]:
-        raise ValueError(f"a transposed convolution's weight is C_in x C_out x K_H x K_W: "
-                         f"weight {weight.shape} expects {weight.shape[0]} input channels but "
-                         f"x {x.shape} has {x.shape[1]}")
-    if bias is not None:
-        bias = as_array(bias, "bias", shape=(weight.shape[1],))
-    return x, weight, bias
+    return _check_conv(x, weight, bias, transposed=True)
 
 
 class TransposeCache(NamedTuple):
