@@ -132,25 +132,41 @@ def train_localiser(scenes, *, steps: int = 300, batch_size: int = 32, lr: float
     boxes, labels = boxes[:, 0], labels[:, 0] - 1
     torch.manual_seed(seed)
     model = LocalisationNet(images.shape[-1])
-    opt, schedule = _optimiser(model, lr, steps)
-    generator, log, clock = torch.Generator().manual_seed(seed), TrainLog([], [], [], []), _Clock()
-    for step in range(1, steps + 1):
-        with clock:
-            idx = torch.randint(0, len(images), (batch_size,), generator=generator)
-            logits, pred = model(images[idx])
-            loss = (F.cross_entropy(logits, labels[idx]) + (1 - paired_iou(pred, boxes[idx])).mean()
-                    + F.l1_loss(pred, boxes[idx]) / model.image_size)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-        _record(log, step, clock, loss)
+
+    def batch_loss(generator):
+        idx = torch.randint(0, len(images), (batch_size,), generator=generator)
+        logits, pred = model(images[idx])
+        return (F.cross_entropy(logits, labels[idx]) + (1 - paired_iou(pred, boxes[idx])).mean()
+                + F.l1_loss(pred, boxes[idx]) / model.image_size)
+
+    log = _train(model, batch_loss, steps=steps, lr=lr, seed=seed)
     return model.eval(), log
 
 
 def _record(log: TrainLog, step: int, clock: _Clock, loss: Tensor) -> None:
     for field, value in zip(log, (step, clock.cpu, clock.wall, loss.item()), strict=True):
         field.append(value)
+
+
+def _train(model: nn.Module, batch_loss, *, steps: int, lr: float, seed: int,
+           after_step=None) -> TrainLog:
+    """The loop every trainer here shares: ``batch_loss(generator)`` draws a mini-batch with
+    the seeded generator and returns its loss; one AdamW step on a one-cycle schedule each.
+    ``after_step(step, clock)`` runs outside the training clock (evaluation)."""
+    opt, schedule = _optimiser(model, lr, steps)
+    generator, log, clock = torch.Generator().manual_seed(seed), TrainLog([], [], [], []), _Clock()
+    for step in range(1, steps + 1):
+        with clock:
+            model.train()
+            loss = batch_loss(generator)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+        _record(log, step, clock, loss)
+        if after_step is not None:
+            after_step(step, clock)
+    return log
 
 
 @torch.no_grad()
@@ -237,18 +253,13 @@ def train_crop_classifier(scenes, *, steps: int = 300, batch_size: int = 64, lr:
     images, samples = scenes_to_tensors(scenes)[0], region_samples(scenes, seed=seed)
     torch.manual_seed(seed)
     model = CropClassifier()
-    opt, schedule = _optimiser(model, lr, steps)
-    generator, log, clock = torch.Generator().manual_seed(seed), TrainLog([], [], [], []), _Clock()
-    for step in range(1, steps + 1):
-        with clock:
-            idx = torch.randint(0, len(samples.labels), (batch_size,), generator=generator)
-            crops = crop_and_resize(images, _rois(samples.image[idx], samples.boxes[idx]), CROP)
-            loss = F.cross_entropy(model(crops), samples.labels[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-        _record(log, step, clock, loss)
+
+    def batch_loss(generator):
+        idx = torch.randint(0, len(samples.labels), (batch_size,), generator=generator)
+        crops = crop_and_resize(images, _rois(samples.image[idx], samples.boxes[idx]), CROP)
+        return F.cross_entropy(model(crops), samples.labels[idx])
+
+    log = _train(model, batch_loss, steps=steps, lr=lr, seed=seed)
     return model.eval(), log
 
 
@@ -308,25 +319,20 @@ def train_fast_rcnn(scenes, *, steps: int = 150, images_per_batch: int = 8,
     by_image = [torch.nonzero(samples.image == i).flatten() for i in range(len(scenes))]
     torch.manual_seed(seed)
     model = FastRCNN()
-    opt, schedule = _optimiser(model, lr, steps)
-    generator, log, clock = torch.Generator().manual_seed(seed), TrainLog([], [], [], []), _Clock()
-    for step in range(1, steps + 1):
-        with clock:
-            pick = torch.randint(0, len(scenes), (images_per_batch,), generator=generator)
-            idx = torch.cat([by_image[i][torch.randperm(len(by_image[i]), generator=generator)[
-                :regions_per_image]] for i in pick.tolist()])
-            local = torch.repeat_interleave(torch.arange(images_per_batch), torch.tensor(
-                [min(len(by_image[i]), regions_per_image) for i in pick.tolist()]))
-            logits, offsets = model(images[pick], _rois(local, samples.boxes[idx]))
-            labels, obj = samples.labels[idx], samples.labels[idx] > 0
-            target = encode_boxes(samples.targets[idx][obj], samples.boxes[idx][obj],
-                                  weights=BOX_WEIGHTS)
-            loss = F.cross_entropy(logits, labels) + F.smooth_l1_loss(offsets[obj], target)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-        _record(log, step, clock, loss)
+
+    def batch_loss(generator):
+        pick = torch.randint(0, len(scenes), (images_per_batch,), generator=generator)
+        idx = torch.cat([by_image[i][torch.randperm(len(by_image[i]), generator=generator)[
+            :regions_per_image]] for i in pick.tolist()])
+        local = torch.repeat_interleave(torch.arange(images_per_batch), torch.tensor(
+            [min(len(by_image[i]), regions_per_image) for i in pick.tolist()]))
+        logits, offsets = model(images[pick], _rois(local, samples.boxes[idx]))
+        labels, obj = samples.labels[idx], samples.labels[idx] > 0
+        target = encode_boxes(samples.targets[idx][obj], samples.boxes[idx][obj],
+                              weights=BOX_WEIGHTS)
+        return F.cross_entropy(logits, labels) + F.smooth_l1_loss(offsets[obj], target)
+
+    log = _train(model, batch_loss, steps=steps, lr=lr, seed=seed)
     return model.eval(), log
 
 
@@ -502,26 +508,22 @@ def train_detector(train_scenes, val_scenes, *, steps: int = 500, batch_size: in
     val_images, val_targets = scenes_to_tensors(val_scenes)[0], scene_targets(val_scenes)
     torch.manual_seed(seed)
     model = GridDetector()
-    opt, schedule = _optimiser(model, lr, steps)
-    generator, log, clock = torch.Generator().manual_seed(seed), TrainLog([], [], [], []), _Clock()
     checkpoints = []
-    for step in range(1, steps + 1):
-        with clock:
-            model.train()
-            idx = torch.randint(0, len(images), (batch_size,), generator=generator)
-            flip = torch.rand(batch_size, generator=generator) < 0.5
-            x, h, e, w = _flip(images[idx], heat[idx], edges[idx], weight[idx], flip)
-            heat_logits, pred = model(x)
-            loss = focal_loss(heat_logits, h) + 2 * edge_iou_loss(pred, e, w)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-        _record(log, step, clock, loss)
+
+    def batch_loss(generator):
+        idx = torch.randint(0, len(images), (batch_size,), generator=generator)
+        flip = torch.rand(batch_size, generator=generator) < 0.5
+        x, h, e, w = _flip(images[idx], heat[idx], edges[idx], weight[idx], flip)
+        heat_logits, pred = model(x)
+        return focal_loss(heat_logits, h) + 2 * edge_iou_loss(pred, e, w)
+
+    def evaluate(step, clock):
         if step % eval_every == 0 or step == steps:
             result = mean_average_precision(detect(model, val_images), val_targets,
                                             classes=range(1, NUM_CLASSES + 1))
             checkpoints.append({"step": step, "cpu_seconds": clock.cpu,
                                 "wall_seconds": clock.wall, "map50": result.map50,
                                 "map": result.map})
+
+    log = _train(model, batch_loss, steps=steps, lr=lr, seed=seed, after_step=evaluate)
     return DetectorRun(model.eval(), log, checkpoints)
