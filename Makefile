@@ -49,9 +49,10 @@ test: setup student
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \
 		$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
-# Only the unit and widget tests (no notebooks): the quick loop while editing course_utils.
+# Only the unit and widget tests (no notebooks, no browser): the quick loop while editing
+# course_utils.
 unit: setup
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check course_utils tests benchmarks
