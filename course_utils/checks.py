@@ -13,13 +13,13 @@ import html
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 from course_utils.exercises import _REGISTRY, CheckFailed, Exercise, exercise, load_all
 
-__all__ = ["_REGISTRY", "CheckFailed", "Exercise", "all_exercises", "check", "exercise",
-           "expect_error", "get_exercise", "show_source", "slide_check"]
+__all__ = ["_REGISTRY", "CheckFailed", "Claim", "Exercise", "all_exercises", "check", "claim",
+           "exercise", "expect_error", "get_exercise", "show_source", "slide_check"]
 
 PASS, FAIL, NOT_ATTEMPTED = "pass", "fail", "not attempted"
 _ICONS = {PASS: "✅", FAIL: "❌", NOT_ATTEMPTED: "⏳"}
@@ -198,3 +198,73 @@ def slide_check(
         raise AssertionError(f"slide check changed verdict (expected the deck to {expect}): "
                              f"{result}")
     return result
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence the notebook states about what a cell found, with the numbers behind it."""
+
+    sentence: str
+    numbers: dict[str, Any]
+
+    def __str__(self) -> str:
+        behind = ", ".join(f"{k} = {_fmt(v)}" for k, v in self.numbers.items())
+        return f"✅ {self.sentence}" + (f" ({behind})" if behind else "")
+
+    __repr__ = __str__
+
+
+def _fmt(value: Any) -> str:
+    """A number shown with four significant digits; anything else as ``str``."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # numpy / torch scalar
+        value = value.item()
+    if isinstance(value, Real) and not isinstance(value, Integral):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def _as_truth(condition: Any) -> bool:
+    """A Python bool from a bool, a numpy bool or a one-element bool tensor; nothing else.
+
+    ``bool(float("nan"))`` is True and ``bool(array)`` is ambiguous, so a claim accepts
+    only a real truth value: a condition computed from a NaN must say so by comparing.
+    """
+    if isinstance(condition, bool):
+        return condition
+    if type(condition).__name__ == "bool_":  # numpy.bool_
+        return bool(condition)
+    dtype = getattr(condition, "dtype", None)
+    if dtype is not None and str(dtype) in ("bool", "torch.bool") and (
+            getattr(condition, "ndim", None) == 0 or getattr(condition, "shape", None) == ()):
+        return bool(condition)
+    raise TypeError(
+        f"claim's condition must be a bool (a comparison such as `a > b`), got "
+        f"{type(condition).__name__} {condition!r:.60}; for an array use .all() or .any()")
+
+
+def claim(sentence: str, condition: Any, **numbers: Any) -> None:
+    """Assert what a notebook's prose says a cell found, and show it with its numbers.
+
+    Every sentence in a notebook that states a finding ("higher", "levels off",
+    "diverges") is backed by a ``claim`` in the cell that computes it, so the day the
+    finding stops being true the notebook fails under nbval instead of teaching it.
+
+    Args:
+        sentence: the finding, in the words the markdown uses.
+        condition: a ``bool`` (or numpy / torch bool scalar) that is true when it holds.
+        **numbers: the numbers behind it, shown beside the sentence.
+
+    Prints one line (a pass mark, the sentence, the numbers) and returns None, so a cell
+    with several claims shows each once.
+
+    Raises:
+        AssertionError: naming the sentence and the numbers, when ``condition`` is false.
+        TypeError / ValueError: when the sentence is empty or the condition is not a bool.
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ValueError(f"claim needs the sentence it asserts, got {sentence!r}")
+    if not _as_truth(condition):
+        behind = ", ".join(f"{k} = {_fmt(v)}" for k, v in numbers.items())
+        raise AssertionError(f"claim no longer true: {sentence!r}" +
+                             (f" ({behind})" if behind else ""))
+    print(Claim(sentence, dict(numbers)))

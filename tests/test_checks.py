@@ -96,3 +96,51 @@ def test_slide_check_verdicts_and_guard():
         slide_check("000", "AND", deck_says="AND", computed="OR", expect="agree")
     with pytest.raises(ValueError, match="expect must be 'agree' or 'disagree'"):
         slide_check("000", "AND", deck_says=1, computed=1, expect="yes")
+
+
+# --- claim: the prose's findings, asserted -------------------------------------------------
+
+def test_claim_prints_sentence_and_numbers_when_true(capsys):
+    import numpy as np
+
+    from course_utils.checks import claim
+
+    assert claim("dropout helps", np.float64(0.95) > 0.9, acc=np.float64(0.951234), n=3) is None
+    out = capsys.readouterr().out
+    assert "✅ dropout helps" in out and "acc = 0.9512" in out and "n = 3" in out
+
+
+def test_claim_raises_naming_the_sentence_when_false():
+    import pytest
+
+    from course_utils.checks import claim
+
+    with pytest.raises(AssertionError,
+                       match=r"claim no longer true: 'loss levels off'.*slope = 0\.5"):
+        claim("loss levels off", 0.5 < 0.1, slope=0.5)
+
+
+def test_claim_accepts_numpy_and_torch_bool_scalars(capsys):
+    import numpy as np
+    import torch
+
+    from course_utils.checks import claim
+
+    claim("numpy", np.array([1, 2]).sum() == 3)
+    claim("torch", torch.tensor(2.0) > 1)
+    import pytest
+    with pytest.raises(AssertionError):
+        claim("torch false", torch.tensor(0.0) > 1)
+
+
+def test_claim_refuses_a_condition_that_is_not_a_bool():
+    import numpy as np
+    import pytest
+
+    from course_utils.checks import claim
+
+    for bad in (float("nan"), 1.0, np.array([True, True]), "yes", None):
+        with pytest.raises(TypeError, match="must be a bool"):
+            claim("x", bad)
+    with pytest.raises(ValueError, match="sentence"):
+        claim("  ", True)
