@@ -9,9 +9,14 @@ this module and they import (no import circle).
 
 from __future__ import annotations
 
+import ctypes
 import html
 import inspect
-from collections.abc import Callable
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -95,7 +100,14 @@ def _run(ex: Exercise, answer: Any) -> tuple[str, str]:
             f"define it with `def {ex.answer_name}(...):`"
         )
     try:
-        ex.test(answer)
+        with _time_limit(ex.time_limit):
+            ex.test(answer)
+    except _TimeUp:
+        return FAIL, (
+            f"your function did not return within {ex.time_limit:g} s: an endless loop? "
+            f"(look for a `while` whose condition never turns false, or a loop that never "
+            f"moves on)"
+        )
     except NotImplementedError:
         return NOT_ATTEMPTED, (
             f"not attempted yet: replace `raise NotImplementedError` in {ex.answer_name}"
@@ -105,6 +117,54 @@ def _run(ex: Exercise, answer: Any) -> tuple[str, str]:
     except Exception as error:  # the student's code crashed: say how, without a traceback
         return FAIL, f"your function raised {type(error).__name__}: {error}"
     return PASS, "correct, well done"
+
+
+class _TimeUp(BaseException):
+    """Raised inside a checked answer that ran past its exercise's time limit.
+
+    A ``BaseException``, so an answer's own ``except Exception`` cannot swallow it.
+    """
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``_TimeUp`` in this thread once ``seconds`` have passed.
+
+    In the main thread (a notebook kernel, pytest) a real-time timer signal interrupts
+    even ``while True: pass``; elsewhere a watchdog thread raises the exception
+    asynchronously, which works as soon as the answer runs Python code again.
+    """
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        def on_alarm(signum, frame):
+            raise _TimeUp
+
+        previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+        previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous_handler)
+            if previous_delay:  # someone else's timer was running: give back what is left
+                left = previous_delay - (time.monotonic() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+        return
+    thread_id = threading.get_ident()
+    done = threading.Event()
+
+    def watchdog():
+        if not done.wait(seconds):
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                                       ctypes.py_object(_TimeUp))
+
+    watcher = threading.Thread(target=watchdog, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 @dataclass(frozen=True)

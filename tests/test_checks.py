@@ -144,3 +144,54 @@ def test_claim_refuses_a_condition_that_is_not_a_bool():
             claim("x", bad)
     with pytest.raises(ValueError, match="sentence"):
         claim("  ", True)
+
+
+# --- the checker never hangs ---------------------------------------------------------------
+
+@pytest.fixture
+def endless_exercise():
+    @exercise("99.count_up", title="count to ten", time_limit=0.5)
+    def _test(answer):
+        if answer(10) != 10:
+            raise CheckFailed("count_up(10) should be 10")
+
+    yield _test
+    del _REGISTRY["99.count_up"]
+
+
+def _endless(n):
+    i = 0
+    while i != n:  # never moves on: i stays 0
+        try:
+            pass
+        except Exception:  # an answer that swallows every error must not swallow the limit
+            pass
+    return i
+
+
+def test_checker_stops_an_endless_answer_and_says_so(endless_exercise):
+    import time
+
+    started = time.monotonic()
+    result = check("99.count_up", _endless)
+    took = time.monotonic() - started
+    assert result.status == FAIL and "did not return within 0.5 s: an endless loop?" in (
+        result.message)
+    assert took < 3, f"the checker took {took:.1f} s to stop an answer limited to 0.5 s"
+    assert check("99.count_up", lambda n: n).status == PASS  # the alarm is gone afterwards
+
+
+def test_checker_stops_an_endless_answer_outside_the_main_thread(endless_exercise):
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check("99.count_up", _endless)))
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and results[0].status == FAIL
+    assert "an endless loop?" in results[0].message
+
+
+def test_time_limit_must_be_positive():
+    with pytest.raises(ValueError, match="time_limit must be a positive number"):
+        exercise("99.bad_limit", title="x", time_limit=0)

@@ -22,6 +22,10 @@ import numpy as np
 
 from course_utils.validate import as_array, as_number
 
+# Seconds an exercise's test may run on a student's answer; the slowest reference answers
+# (the training loops of notebooks 05 and 10) take a few seconds on one thread.
+DEFAULT_TIME_LIMIT = 60.0
+
 
 class CheckFailed(AssertionError):
     """Raised by an exercise's test with a hint for the student."""
@@ -39,6 +43,8 @@ class Exercise:
         perturb: optional ``output -> wrong output`` for the generic "one number changed
             must fail" test, for an answer whose output a changed number would not make
             wrong (None: the test changes the largest number's sign).
+        time_limit: seconds the checker lets the answer (and its own test) run before it
+            calls the attempt a fail ("an endless loop?"); generous, per exercise.
     """
 
     id: str
@@ -46,6 +52,7 @@ class Exercise:
     answer_name: str
     test: Callable[[Callable[..., Any]], None]
     perturb: Callable[[Any], Any] | None = None
+    time_limit: float = DEFAULT_TIME_LIMIT
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -53,17 +60,20 @@ _loaded = False
 
 
 def exercise(id: str, *, title: str,
-             perturb: Callable[[Any], Any] | None = None) -> Callable[[Callable], Exercise]:
+             perturb: Callable[[Any], Any] | None = None,
+             time_limit: float = DEFAULT_TIME_LIMIT) -> Callable[[Callable], Exercise]:
     """Decorator that registers ``test`` as exercise ``id`` (``"NN.answer_name"``)."""
     notebook, sep, answer_name = id.partition(".")
     if not (sep and notebook.isdigit() and answer_name.isidentifier()):
         raise ValueError(f"exercise id must look like '01.answer_name', got {id!r}")
+    if not (isinstance(time_limit, int | float) and 0 < time_limit < float("inf")):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
 
     def register(test: Callable[[Callable[..., Any]], None]) -> Exercise:
         if id in _REGISTRY:
             raise ValueError(f"exercise {id!r} is registered twice")
         _REGISTRY[id] = Exercise(id=id, title=title, answer_name=answer_name, test=test,
-                                 perturb=perturb)
+                                 perturb=perturb, time_limit=time_limit)
         return _REGISTRY[id]
 
     return register
