@@ -23,7 +23,7 @@ STUDENT_DIR ?= build/student
 HTML_DIR    ?= build/html
 
 .PHONY: setup lab lab-headless test lint unit strip doctor bench clean-venv constraints \
-	student html
+	student html grade
 
 setup: $(STAMP)
 
@@ -67,6 +67,13 @@ strip: setup
 # The student release: every notebook with its solution cells removed, to hand out.
 student: setup
 	$(BIN)/python -m course_utils student $(STUDENT_DIR)
+
+# Grade a class: every notebook under SUBMISSIONS (a folder per student, or a file per
+# student) run headless and checked by exercise id; writes OUT/grades.csv and OUT/feedback/.
+SUBMISSIONS ?= submissions
+OUT         ?= grades
+grade: setup
+	$(BIN)/python -m course_utils grade $(SUBMISSIONS) $(OUT) $(GRADE_ARGS)
 
 # An executed HTML copy of every notebook (widgets shown in their first state), to share
 # without Jupyter.

@@ -8,7 +8,8 @@ Run with ``make bench`` (not part of the pass/fail tests). Measures:
   worst of ``--repeats`` (at least 30) updates under Agg;
 - our im2col convolution against ``F.conv2d`` (``conv_speed.py``);
 - time-to-accuracy of the training notebooks' models (``time_to_accuracy()`` in a topic's
-  bench file, where it has one).
+  bench file, where it has one);
+- ``make grade`` on a class of 100 submissions of notebook 00 (``bench_grading.py``).
 
 A notebook or widget that misses its goal is listed as such. ``--skip-notebooks`` for a quick
 run of the rest.
@@ -159,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--skip-notebooks", action="store_true")
+    parser.add_argument("--students", type=int, default=100,
+                        help="class size for the grading benchmark (0 skips it)")
     args = parser.parse_args(argv)
     if args.repeats < 30:
         parser.error("--repeats must be at least 30 for a 95th percentile worth reading")
@@ -186,6 +189,16 @@ def main(argv: list[str] | None = None) -> int:
                   *[f"| {r['model']} | {r['target']} | "
                     f"{'not reached' if r['seconds'] is None else format(r['seconds'], '.1f')} | "
                     f"{r['final']} |" for r in rows], ""]
+    if args.students:
+        sys.path.insert(0, str(HERE))
+        from bench_grading import grading
+
+        g = grading(args.students)
+        parts += ["## Grading a class (`make grade`, two workers)", "",
+                  f"{g['students']} submissions of notebook 00 (the whole notebook, answers "
+                  f"written in, half of them right) graded in {g['seconds']:.0f} s, "
+                  f"{g['per_student']:.1f} s per student; {g['passes']} exercise passes "
+                  f"(expected {g['expected_passes']}).", ""]
     RESULTS.write_text("\n".join(parts))
     print(f"wrote {RESULTS}")
     return 0

