@@ -249,3 +249,55 @@ def test_loaders_do_not_use_the_global_torch_rng():
 def test_loader_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         digits_loaders(**kwargs)
+
+
+# --- photo_from_bytes: a student's own photo from an upload --------------------------------
+
+def _encoded(array, fmt):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"])
+def test_photo_from_bytes_reads_common_formats_and_shrinks(fmt):
+    from course_utils.data import photo, photo_from_bytes
+
+    original = photo("chelsea")  # 300 x 451
+    got = photo_from_bytes(_encoded(original, fmt), max_side=200)
+    assert got.dtype == np.uint8 and got.shape == (133, 200, 3)
+    if fmt in ("PNG", "BMP", "TIFF"):  # lossless: shrinking the original gives the same
+        from PIL import Image
+
+        expected = Image.fromarray(original)
+        expected.thumbnail((200, 200))
+        np.testing.assert_array_equal(got, np.asarray(expected))
+
+
+def test_photo_from_bytes_converts_gray_and_rgba_and_never_enlarges():
+    from course_utils.data import photo_from_bytes
+
+    gray = np.arange(100, dtype=np.uint8).reshape(10, 10)
+    got = photo_from_bytes(_encoded(gray, "PNG"))
+    assert got.shape == (10, 10, 3) and (got[..., 0] == gray).all()
+    rgba = np.zeros((20, 30, 4), np.uint8)
+    assert photo_from_bytes(_encoded(rgba, "PNG")).shape == (20, 30, 3)
+    lum = photo_from_bytes(_encoded(gray, "PNG"), gray=True)
+    np.testing.assert_allclose(lum, gray / 255, atol=1e-6)
+
+
+def test_photo_from_bytes_says_what_is_wrong():
+    from course_utils.data import photo_from_bytes
+
+    with pytest.raises(ValueError, match="not an image this course can read .*upload a PNG"):
+        photo_from_bytes(b"%PDF-1.4 certainly not a photo")
+    with pytest.raises(ValueError, match="not an image"):
+        photo_from_bytes(b"")
+    with pytest.raises(TypeError, match="content must be the file's bytes"):
+        photo_from_bytes("chelsea.png")
+    with pytest.raises(ValueError, match="max_side must be"):
+        photo_from_bytes(b"x", max_side=2)

@@ -7,7 +7,14 @@
 """
 
 from course_utils.data.assets import asset_path, verify_assets
-from course_utils.data.real import Digits, digits, digits_loaders, list_photos, photo
+from course_utils.data.real import (
+    Digits,
+    digits,
+    digits_loaders,
+    list_photos,
+    photo,
+    photo_from_bytes,
+)
 from course_utils.data.scenes import (
     COLOURS,
     SHAPES,
@@ -36,6 +43,7 @@ __all__ = [
     "list_photos",
     "logic_gate",
     "photo",
+    "photo_from_bytes",
     "to_bipolar",
     "toy_2d",
     "verify_assets",

@@ -132,6 +132,43 @@ class Digits(NamedTuple):
 _N_DIGITS, _N_CLASSES = 1797, 10
 
 
+def photo_from_bytes(content: bytes, *, max_side: int = 640, gray: bool = False) -> np.ndarray:
+    """A student's own photo, from the bytes of an uploaded file (PNG, JPEG, GIF, BMP, TIFF,
+    WebP: whatever Pillow reads), converted to RGB and shrunk to at most ``max_side`` pixels
+    on its longer side. Used by the upload controls of the kernel editor (notebook 06) and
+    the face detector lab (notebook 11).
+
+    Returns:
+        Like ``photo``: ``(H, W, 3)`` uint8 RGB, or with ``gray=True`` ``(H, W)`` float64 in
+        [0, 1].
+
+    Raises:
+        ValueError: the bytes are not an image Pillow can read (the message says which
+            formats work), or ``max_side`` is not a whole number >= 16.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not isinstance(content, bytes | bytearray | memoryview):
+        raise TypeError(f"content must be the file's bytes, got {type(content).__name__}")
+    if not (isinstance(max_side, int) and max_side >= 16):
+        raise ValueError(f"max_side must be a whole number of pixels >= 16, got {max_side!r}")
+    try:
+        with Image.open(io.BytesIO(bytes(content))) as image:
+            image.thumbnail((max_side, max_side))  # keeps the aspect ratio; never enlarges
+            rgb = np.asarray(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"that file is not an image this course can read ({len(content)} "
+                         f"bytes; {type(error).__name__}); upload a PNG, JPEG, GIF, BMP, TIFF "
+                         f"or WebP photo") from None
+    if not gray:
+        return rgb.copy()
+    from skimage.color import rgb2gray
+
+    return rgb2gray(rgb)
+
+
 def _check_split_args(test_size: float, seed: int) -> None:
     """Clear errors for an impossible ``test_size`` or ``seed`` (same rules as ``numpy_rng``)."""
     numpy_rng(seed)  # raises ValueError unless seed is a non-negative int
