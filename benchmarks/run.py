@@ -25,7 +25,9 @@ HERE = Path(__file__).resolve().parent
 def _interactions():
     sys.path.insert(0, str(HERE))
     for path in sorted(HERE.glob("bench_*.py")):
-        yield from importlib.import_module(path.stem).interactions()
+        module = importlib.import_module(path.stem)
+        if hasattr(module, "interactions"):  # bench_grading.py measures no widget
+            yield from module.interactions()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -189,17 +189,21 @@ def _crops(image: torch.Tensor, boxes: torch.Tensor, side: int) -> torch.Tensor:
     return _normalised(torch.cat(crops)) if crops else torch.zeros(0, 3, side, side)
 
 
-def _proposals(image: torch.Tensor, scales: list[float], threshold: float):
-    """P-Net over the pyramid: windows scoring >= threshold, before and after per-scale NMS.
+def _pnet_maps(image: torch.Tensor, scales: list[float]) -> list[tuple]:
+    """P-Net's (regression, probability) maps, one pass over each scale of the pyramid."""
+    h, w = image.shape[-2:]
+    sizes = [(int(h * scale + 1), int(w * scale + 1)) for scale in scales]
+    return [mtcnn_nets()[0](_normalised(F.interpolate(image, size=size, mode="area")))
+            for size in sizes]
+
+
+def _proposals(maps: list[tuple], scales: list[float], threshold: float):
+    """Windows scoring >= threshold on P-Net's maps, before and after per-scale NMS.
 
     Returns ``(all_boxes, all_scores)`` and ``(boxes, scores, offsets)`` of the survivors.
     """
-    pnet = mtcnn_nets()[0]
-    h, w = image.shape[-2:]
     found, raw = [], []
-    for scale in scales:
-        scaled = F.interpolate(image, size=(int(h * scale + 1), int(w * scale + 1)), mode="area")
-        reg, prob = pnet(_normalised(scaled))
+    for scale, (reg, prob) in zip(scales, maps, strict=True):
         ys, xs = torch.nonzero(prob[0, 1] >= threshold, as_tuple=True)
         corner = torch.stack([xs, ys], dim=1).float() * 2  # stride 2 in the scaled image
         boxes = torch.cat([((corner + 1) / scale).floor(), ((corner + 12) / scale).floor()], 1)
@@ -247,14 +251,19 @@ def _check_settings(min_face_size, thresholds, factor) -> None:
                          f"got {factor!r}")
 
 
-def _refine(image, boxes, net, side: int, threshold: float):
-    """Run R-Net or O-Net on square crops of ``boxes``; keep the crops scoring > threshold."""
+def _refine(image, boxes, net, side: int, threshold: float, memo: dict, key: tuple):
+    """Run R-Net or O-Net on square crops of ``boxes``; keep the crops scoring > threshold.
+
+    ``memo[key]`` keeps the net's outputs, so a new threshold alone does not rerun the net.
+    """
     h, w = image.shape[-2:]
     b = boxes.trunc()
     inside = (b[:, 2].clamp(max=w) > b[:, 0].clamp(min=1) - 1) & (
         b[:, 3].clamp(max=h) > b[:, 1].clamp(min=1) - 1)
     boxes = boxes[inside]
-    outputs = net(_crops(image, boxes, side)) if len(boxes) else None
+    if key not in memo:
+        memo[key] = net(_crops(image, boxes, side)) if len(boxes) else None
+    outputs = memo[key]
     if outputs is None:
         return boxes, torch.zeros(0), torch.zeros(0, 4), torch.zeros(0, 10)
     score = outputs[-1][:, 1]
@@ -266,7 +275,7 @@ def _refine(image, boxes, net, side: int, threshold: float):
 @torch.no_grad()
 def detect_faces(image, *, min_face_size: float = MIN_FACE,
                  thresholds: tuple[float, float, float] = THRESHOLDS,
-                 factor: float = FACTOR) -> Faces:
+                 factor: float = FACTOR, cache: dict | None = None) -> Faces:
     """Find faces in an RGB photo with MTCNN's pyramid and three-stage cascade.
 
     Args:
@@ -274,6 +283,8 @@ def detect_faces(image, *, min_face_size: float = MIN_FACE,
         min_face_size: the smallest face searched for, in pixels (>= 12); smaller is slower.
         thresholds: face-score thresholds of P-Net, R-Net and O-Net.
         factor: the pyramid's step between scales.
+        cache: a dict kept by the caller for one image (a widget): P-Net's maps are
+            stored in it per pyramid, so changing only the thresholds skips P-Net.
 
     Returns:
         ``Faces``: boxes (N, 4) 0-based ``(x1, y1, x2, y2)``, scores (N,), landmarks
@@ -284,17 +295,24 @@ def detect_faces(image, *, min_face_size: float = MIN_FACE,
     img = _prepare(image)
     started = time.perf_counter()
     scales = pyramid_scales(*img.shape[-2:], min_face_size=min_face_size, factor=factor)
-    (raw, raw_scores), (boxes, scores, offsets) = _proposals(img, scales, thresholds[0])
+    memo = {} if cache is None else cache  # net outputs by the settings they depend on
+    key = ("P-Net", tuple(scales))
+    if key not in memo:
+        memo[key] = _pnet_maps(img, scales)
+    maps = memo[key]
+    (raw, raw_scores), (boxes, scores, offsets) = _proposals(maps, scales, thresholds[0])
     stages = [_stage("P-Net windows", raw, raw_scores, started)]
     started = time.perf_counter()
     keep = nms(boxes, scores, 0.7)  # NMS across scales
     boxes = _square(_regress(boxes[keep], offsets[keep], inclusive=False))
     scores = scores[keep]
     stages.append(_stage("after NMS", boxes, scores, started))
-    for name, net, side, threshold in (("after R-Net", mtcnn_nets()[1], 24, thresholds[1]),
-                                       ("after O-Net", mtcnn_nets()[2], 48, thresholds[2])):
+    for (name, net, side), before, threshold in zip(
+            (("after R-Net", mtcnn_nets()[1], 24), ("after O-Net", mtcnn_nets()[2], 48)),
+            thresholds[:2], thresholds[1:], strict=True):
         started = time.perf_counter()
-        boxes, scores, offsets, marks = _refine(img, boxes, net, side, threshold)
+        key = (name, *key[1:], before)  # a stage's crops depend on every earlier threshold
+        boxes, scores, offsets, marks = _refine(img, boxes, net, side, threshold, memo, key)
         if side == 24:
             keep = batched_nms(boxes, scores, torch.zeros(len(boxes), dtype=torch.long), 0.7)
             boxes = _square(_regress(boxes[keep], offsets[keep]))

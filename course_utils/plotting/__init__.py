@@ -45,6 +45,7 @@ from course_utils.plotting.detection import (
     plot_windows,
     plot_yolo_grid,
 )
+from course_utils.plotting.faces import plot_face_stages
 from course_utils.plotting.mlp import (
     draw_activation,
     draw_surface,

@@ -13,6 +13,7 @@ from course_utils.widgets.cnn import DigitPainter, FeatureMapViewer, RocExplorer
 from course_utils.widgets.conv import ConvArithmetic, NetworkDesigner
 from course_utils.widgets.deepnets import DeepNetLab
 from course_utils.widgets.detection import DetectionExplorer
+from course_utils.widgets.faces import FACE_PHOTOS, FaceDetectorLab
 from course_utils.widgets.mlp import ActivationExplorer, MLPPlayground
 from course_utils.widgets.optim import OptimizerRace
 from course_utils.widgets.perceptron import (

@@ -43,7 +43,8 @@ class FigureImage:
 
 
 # Widgets that show results, not settings: never part of a saved state.
-_NOT_SETTINGS = (widgets.Image, widgets.HTML, widgets.HTMLMath, widgets.Label, widgets.Output)
+_NOT_SETTINGS = (widgets.Image, widgets.HTML, widgets.HTMLMath, widgets.Label, widgets.Output,
+                 widgets.FileUpload)  # an upload is a file, not a setting
 
 
 def _plain(value):
