@@ -237,16 +237,20 @@ class KernelEditor(Widget):
     """
 
     MAX_SIDE = 256  # photos (bundled or uploaded) are shrunk to at most this many pixels
-    PRESETS = {
-        "deck 004: Sobel x (vertical edges)": {"kernel": "sobel x", "absolute": False},
-        "Sobel x, both edge directions (absolute)": {"kernel": "sobel x", "absolute": True},
+    PRESETS = {  # each sets both switches, so a preset looks the same whatever came before
+        "deck 004: Sobel x (vertical edges)": {"kernel": "sobel x", "normalise": False,
+                                               "absolute": False},
+        "Sobel x, both edge directions (absolute)": {"kernel": "sobel x", "normalise": False,
+                                                     "absolute": True},
         "deck 004: nine ones, as on the slide": {"kernel": "ones (deck 004, sum 9)",
-                                                 "normalise": False},
+                                                 "normalise": False, "absolute": False},
         "nine ones, normalised (= box blur)": {"kernel": "ones (deck 004, sum 9)",
-                                               "normalise": True},
-        "deck 004: sharpen": {"kernel": "sharpen"},
-        "Gaussian 5x5 on coins": {"kernel": "gaussian 5x5", "image": "coins"},
-        "Laplacian on the moon": {"kernel": "laplacian", "image": "moon", "absolute": True},
+                                               "normalise": True, "absolute": False},
+        "deck 004: sharpen": {"kernel": "sharpen", "normalise": False, "absolute": False},
+        "Gaussian 5x5 on coins": {"kernel": "gaussian 5x5", "image": "coins",
+                                  "normalise": False, "absolute": False},
+        "Laplacian on the moon": {"kernel": "laplacian", "image": "moon", "normalise": False,
+                                  "absolute": True},
     }
 
     def __init__(self, *, kernel: str = "sobel x", image: str = "camera",
