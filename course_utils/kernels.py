@@ -131,11 +131,17 @@ def gray_from_bytes(data: bytes, *, max_side: int = 256) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(bytes(data))) as image:
             image.draft("RGB", (2 * max_side, 2 * max_side))  # JPEG: decode at reduced size
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.exif_transpose(image)
+            if image.mode.startswith(("I", "F")):  # 16-bit or float grey: scale, not clip
+                values = np.asarray(image, dtype=float)
+                span = values.max() - values.min()
+                gray = (values - values.min()) / span if span > 0 else np.zeros_like(values)
+                return shrink(gray, max_side)
+            image = image.convert("RGB")
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             rgb = np.asarray(image)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"not an image file this course can read ({len(data):,} bytes; "
-                         f"{type(error).__name__}): upload a photo such as a PNG or JPEG"
-                         ) from None
+        raise ValueError(f"not an image file this course can read, or a damaged one "
+                         f"({len(data):,} bytes; {type(error).__name__}): upload a photo such "
+                         "as a PNG or JPEG") from None
     return rgb2gray(rgb)
