@@ -93,6 +93,17 @@ def test_kernel_editor_weights_presets_and_switches_change_the_output():
     assert w.plot.image.value != image and max(w.gray.shape) <= KernelEditor.MAX_SIDE
 
 
+def test_kernel_editor_reports_a_non_finite_weight_and_recovers():
+    from course_utils.widgets import KernelEditor
+
+    w = KernelEditor(kernel="sharpen")
+    image = w.plot.image.value
+    w.w22.value = float("inf")
+    assert "must be a finite number" in w.status.value and w.plot.image.value == image
+    w.w22.value = 4.0
+    assert "sum to <b>0</b>" in w.status.value and w.plot.image.value != image
+
+
 def test_kernel_editor_normalise_leaves_a_zero_sum_kernel_alone():
     from course_utils.widgets import KernelEditor
 

@@ -420,6 +420,10 @@ class KernelEditor(Widget):
         if self._quiet:
             return
         kernel = self.weights()
+        if not np.isfinite(kernel).all():  # a typed "inf" or "nan": say so, keep the last output
+            self.status.value = warning_html("not drawn", "every weight must be a finite "
+                                             "number (no inf or nan)")
+            return
         self.output = self._kernels.filter_image(self.gray, kernel,
                                                  normalise=self.normalise.value,
                                                  absolute=self.absolute.value)
