@@ -1,6 +1,6 @@
-"""Widget interactions of notebook 07 for ``make bench``."""
+"""Widget interactions of notebooks 06 and 07 for ``make bench``."""
 
-from course_utils.widgets import ConvArithmetic, NetworkDesigner
+from course_utils.widgets import ConvArithmetic, KernelEditor, NetworkDesigner
 
 
 def interactions():
@@ -12,3 +12,8 @@ def interactions():
     nd = NetworkDesigner()
     yield "NetworkDesigner: change channels of layer 3", lambda: setattr(
         nd.layers[2]["out"], "value", 32 if nd.layers[2]["out"].value != 32 else 16)
+    ke = KernelEditor()
+    yield "KernelEditor: edit a weight", lambda: setattr(
+        ke.w22, "value", 1.0 if ke.w22.value != 1.0 else -1.0)
+    yield "KernelEditor: switch preset", lambda: setattr(
+        ke.kernel, "value", "gaussian 5x5" if ke.kernel.value != "gaussian 5x5" else "sharpen")

@@ -127,6 +127,21 @@ def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
         n, c * kh * kw, oh * ow)
 
 
+def im2col_loops(image, kh: int, kw: int, stride: int = 1) -> np.ndarray:
+    """im2col written out for one 2D image [H, W]: window number t (row-major over the
+    output positions) becomes column t, read row by row: [KH*KW, OH*OW]. ``im2col`` does
+    the same for a batch without loops, as a strided view (notebook 06 shows both)."""
+    image = as_array(image, "image", shape=(None, None))
+    oh = conv_output_size(image.shape[0], kh, stride, 0)
+    ow = conv_output_size(image.shape[1], kw, stride, 0)
+    cols = np.zeros((kh * kw, oh * ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = image[i * stride:i * stride + kh, j * stride:j * stride + kw]
+            cols[:, i * ow + j] = window.ravel()  # one receptive field -> one column
+    return cols
+
+
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
                    ) -> tuple[np.ndarray, ConvCache]:
     """im2col + one matrix product: out = W [C_out, C*K*K] @ cols; returns out and a cache.

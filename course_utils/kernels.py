@@ -53,3 +53,95 @@ def apply_kernel(gray, name_or_kernel) -> np.ndarray:
 def gradient_magnitude(gray) -> np.ndarray:
     """sqrt(Sobel x^2 + Sobel y^2): how fast the brightness changes at each pixel."""
     return np.hypot(apply_kernel(gray, "sobel x"), apply_kernel(gray, "sobel y"))
+
+
+# --- The kernel editor's presets and image handling (notebook 06's ``KernelEditor``) ---
+
+EDITOR_KERNELS: dict[str, np.ndarray] = {
+    "identity": np.pad(np.ones((1, 1)), 1),
+    "box blur": KERNELS["box blur"],
+    # deck 004 shows the "unweighted 3x3 smoothing kernel" as nine ones, not divided by 9:
+    # its weights sum to 9, so unnormalised it makes the photo 9 times brighter.
+    "ones (deck 004, sum 9)": np.ones((3, 3)),
+    "gaussian 3x3": np.outer([1, 2, 1], [1, 2, 1]) / 16.0,
+    "gaussian 5x5": KERNELS["gaussian blur"],
+    "sharpen": KERNELS["sharpen"],
+    "strong sharpen": KERNELS["strong sharpen"],
+    "sobel x": KERNELS["sobel x"],
+    "sobel y": KERNELS["sobel y"],
+    "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
+    "outline": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=float),
+    "vertical lines": KERNELS["vertical lines"],
+    "horizontal lines": KERNELS["horizontal lines"],
+    "emboss": KERNELS["emboss"],
+}
+
+
+def filter_image(gray, kernel, *, normalise: bool = False, absolute: bool = False
+                 ) -> np.ndarray:
+    """``apply_kernel`` with the editor's two switches (same size out, zero padding).
+
+    Args:
+        gray (ndarray[H, W]): the image, floats (photos here are in [0, 1]).
+        kernel (ndarray[K_H, K_W]): odd sides.
+        normalise: divide the kernel by the sum of its weights first, so a flat region keeps
+            its brightness; a kernel whose weights sum to 0 (edges) is left as it is.
+        absolute: return |output|, so dark-to-light and light-to-dark edges both show.
+    """
+    kernel = as_array(kernel, "kernel", shape=(None, None))
+    total = kernel.sum()
+    if normalise and abs(total) > 1e-12:
+        kernel = kernel / total
+    out = apply_kernel(gray, kernel)
+    return np.abs(out) if absolute else out
+
+
+def shrink(gray, max_side: int) -> np.ndarray:
+    """``gray`` [H, W] resized (anti-aliased) so its longer side is at most ``max_side``."""
+    gray = as_array(gray, "gray", shape=(None, None))
+    scale = max_side / max(gray.shape)
+    if scale >= 1:
+        return gray.copy()
+    from skimage.transform import resize
+
+    shape = tuple(max(1, round(side * scale)) for side in gray.shape)
+    return resize(gray, shape, anti_aliasing=True)
+
+
+def gray_from_bytes(data: bytes, *, max_side: int = 256) -> np.ndarray:
+    """An image file's bytes (PNG, JPEG, GIF, BMP, TIFF, WebP, ...) as grayscale floats.
+
+    The photo is turned upright (EXIF orientation), converted to RGB then to luminance as
+    ``skimage.color.rgb2gray`` does (the same weights as ``data.photo(..., gray=True)``),
+    and shrunk so its longer side is at most ``max_side`` pixels.
+
+    Returns:
+        ndarray[H, W] of float64 in [0, 1].
+
+    Raises:
+        ValueError: the bytes are not an image Pillow can read (the message says so).
+    """
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+    from skimage.color import rgb2gray
+
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be the file's bytes, got {type(data).__name__}")
+    try:
+        with Image.open(io.BytesIO(bytes(data))) as image:
+            image.draft("RGB", (2 * max_side, 2 * max_side))  # JPEG: decode at reduced size
+            image = ImageOps.exif_transpose(image)
+            if image.mode.startswith(("I", "F")):  # 16-bit or float grey: scale, not clip
+                values = np.asarray(image, dtype=float)
+                span = values.max() - values.min()
+                gray = (values - values.min()) / span if span > 0 else np.zeros_like(values)
+                return shrink(gray, max_side)
+            image = image.convert("RGB")
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            rgb = np.asarray(image)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"not an image file this course can read, or a damaged one "
+                         f"({len(data):,} bytes; {type(error).__name__}): upload a photo such "
+                         "as a PNG or JPEG") from None
+    return rgb2gray(rgb)

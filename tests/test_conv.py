@@ -100,3 +100,31 @@ def test_bad_inputs_get_clear_errors():
         C.conv2d(x, np.zeros((1, 1, 3, 3)), stride=1.5)
     with pytest.raises(ValueError, match=r"x must be finite"):
         C.conv2d(np.full((1, 1, 3, 3), np.nan), np.zeros((1, 1, 3, 3)))
+
+
+@pytest.mark.parametrize(("h", "w", "kh", "kw", "s"), [(3, 4, 2, 2, 1), (5, 6, 3, 2, 2),
+                                                       (6, 5, 1, 3, 1), (7, 7, 3, 3, 2)])
+def test_im2col_loops_match_the_strided_im2col_and_torch_unfold(h, w, kh, kw, s):
+    image = np.random.default_rng(h * w).normal(size=(h, w))
+    cols = C.im2col_loops(image, kh, kw, s)
+    np.testing.assert_array_equal(cols, C.im2col(image[None, None], kh, kw, stride=s)[0])
+    unfold = F.unfold(torch.tensor(image)[None, None], (kh, kw), stride=s)[0].numpy()
+    np.testing.assert_array_equal(cols, unfold)  # torch's im2col has the same layout
+    kernel = np.random.default_rng(1).normal(size=(kh, kw))
+    out = (kernel.ravel() @ cols).reshape(C.conv2d_loops(image[None, None], kernel[None, None],
+                                                         stride=s).shape[2:])
+    np.testing.assert_allclose(out, C.conv2d_loops(image[None, None], kernel[None, None],
+                                                   stride=s)[0, 0], atol=1e-12)
+
+
+def test_plot_im2col_draws_one_outline_per_window_on_each_side():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_utils.plotting import plot_im2col
+
+    image = np.arange(12.0).reshape(3, 4)
+    fig = plot_im2col(image, C.im2col_loops(image, 2, 2), 2, 2)
+    left, right = fig.axes
+    assert len(left.patches) == len(right.patches) == 6
+    assert len(right.texts) == 24 and len(left.texts) == 12

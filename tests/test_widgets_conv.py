@@ -1,6 +1,7 @@
 """Widgets of notebooks 06 and 07: set a control, the state and the display change."""
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -31,3 +32,110 @@ def test_designer_tabulates_and_reports_impossible_stacks():
     assert d.table.value != table
     d.size.value = 9
     assert d.summary is None and "invalid" in d.status.value
+
+
+# --- notebook 06: the kernel editor ---
+
+def _image_bytes(fmt: str, size=(90, 140)) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def _upload(editor, content: bytes, name: str) -> None:
+    """What the browser sends: ipywidgets 8's FileUpload value, one file."""
+    from datetime import UTC, datetime
+
+    editor.upload.value = ({"name": name, "type": "", "size": len(content),
+                            "content": memoryview(content),
+                            "last_modified": datetime.now(UTC)},)
+
+
+def test_kernel_editor_weights_presets_and_switches_change_the_output():
+    import numpy as np
+    from scipy import ndimage
+
+    from course_utils.kernels import EDITOR_KERNELS
+    from course_utils.widgets import KernelEditor
+
+    w = KernelEditor(kernel="identity", image="camera")
+    np.testing.assert_allclose(w.output, w.gray)  # the identity kernel changes nothing
+    image, before = w.plot.image.value, w.output.copy()
+    w.w22.value = 2.0  # the centre weight
+    assert w.kernel.value == "custom" and "sum to <b>2</b>" in w.status.value
+    np.testing.assert_allclose(w.output, 2 * before)
+    assert w.plot.image.value != image
+    w.normalise.value = True  # divided by the sum: the identity again
+    np.testing.assert_allclose(w.output, before)
+    w.w12.value = -1.0  # an independent oracle: scipy's correlate with zero padding
+    kernel = w.weights()
+    np.testing.assert_allclose(w.output, ndimage.correlate(w.gray, kernel / kernel.sum(),
+                                                           mode="constant"), atol=1e-12)
+    w.normalise.value = False
+    w.kernel.value = "sobel x"
+    np.testing.assert_array_equal(w.weights(), EDITOR_KERNELS["sobel x"])
+    assert w.output.min() < 0
+    w.absolute.value = True
+    assert w.output.min() >= 0 and "|output|" in w.plot.axes[1].get_title()
+    w.kernel.value = "gaussian 5x5"  # a 5x5 preset switches the size and fills the ring
+    assert w.size.value == 5 and w.weights().shape == (5, 5) and w.w00.value > 0
+    w.size.value = 3  # back to 3x3: the ring is zeroed, hidden, and the kernel is custom
+    assert w.weights().shape == (3, 3) and w.w00.value == 0 and w.w00.disabled
+    assert w.kernel.value == "custom"
+    image = w.plot.image.value
+    w.image.value = "coins"
+    assert w.plot.image.value != image and max(w.gray.shape) <= KernelEditor.MAX_SIDE
+
+
+def test_kernel_editor_reports_a_non_finite_weight_and_recovers():
+    from course_utils.widgets import KernelEditor
+
+    w = KernelEditor(kernel="sharpen")
+    image = w.plot.image.value
+    w.w22.value = float("inf")
+    assert "must be a finite number" in w.status.value and w.plot.image.value == image
+    w.w22.value = 4.0
+    assert "sum to <b>0</b>" in w.status.value and w.plot.image.value != image
+
+
+def test_kernel_editor_normalise_leaves_a_zero_sum_kernel_alone():
+    from course_utils.widgets import KernelEditor
+
+    w = KernelEditor(kernel="laplacian")
+    out = w.output.copy()
+    w.normalise.value = True
+    assert (w.output == out).all() and "nothing to divide by" in w.status.value
+
+
+def test_kernel_editor_uploads_png_and_jpeg_and_refuses_garbage():
+    from course_utils.widgets import KernelEditor
+
+    w = KernelEditor()
+    for fmt, size in (("PNG", (90, 140)), ("JPEG", (600, 300))):
+        _upload(w, _image_bytes(fmt, size), f"mine.{fmt.lower()}")
+        assert w.image.value == "your photo" and "was not used" not in w.message.value
+        assert max(w.gray.shape) == min(max(size), KernelEditor.MAX_SIDE)
+        assert w.gray.shape[0] / w.gray.shape[1] == pytest.approx(size[0] / size[1], rel=0.02)
+        assert 0 <= w.gray.min() and w.gray.max() <= 1
+    shown, image = w.gray.copy(), w.plot.image.value
+    _upload(w, b"this is not a picture at all", "notes.txt")
+    assert "notes.txt was not used" in w.message.value and "not an image" in w.message.value
+    assert (w.gray == shown).all() and w.plot.image.value == image  # the widget keeps going
+    w.w11.value = 3.0  # and still redraws
+    assert w.plot.image.value != image
+    assert "upload" not in w.state()  # a file's bytes are not a saved setting
+
+
+def test_kernel_editor_refuses_bad_arguments():
+    from course_utils.widgets import KernelEditor
+
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        KernelEditor(kernel="blurry")
+    with pytest.raises(ValueError, match="image must be one of"):
+        KernelEditor(image="eagle")  # a pooch download: deliberately not offered

@@ -27,7 +27,13 @@ from course_utils.plotting.captioning import (
     plot_unrolled_rnn,
     update_word_probabilities,
 )
-from course_utils.plotting.conv import draw_grid, plot_feature_maps, plot_filtered, plot_grids
+from course_utils.plotting.conv import (
+    draw_grid,
+    plot_feature_maps,
+    plot_filtered,
+    plot_grids,
+    plot_im2col,
+)
 from course_utils.plotting.deepnets import (
     draw_per_layer,
     plot_dropout_curves,

@@ -66,3 +66,34 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray, titles=None, *, ncols
     for ax in list(axes.flat)[n:]:
         ax.set_axis_off()
     return fig
+
+
+WINDOW_COLOURS = ("#ef476f", "#118ab2", "#06d6a0", "#ffd166", "#8338ec", "#fb8500")
+
+
+def plot_im2col(image: np.ndarray, cols: np.ndarray, kh: int, kw: int, *, stride: int = 1):
+    """The windows of a small image, each outlined in its colour, beside the im2col matrix
+    whose columns are those windows (same colours): the picture of im2col (notebook 06)."""
+    from matplotlib.patches import Rectangle
+
+    h, w = image.shape
+    ow = (w - kw) // stride + 1
+    fig, (left, right) = subplots(1, 2, (3.2 + 0.55 * cols.shape[1], 3.2),
+                                  gridspec_kw={"width_ratios": [w, cols.shape[1]]})
+    for ax, values, title in ((left, image, f"image {h}x{w}: {cols.shape[1]} windows "
+                               f"{kh}x{kw}"),
+                              (right, cols, f"columns [{cols.shape[0]}, {cols.shape[1]}]")):
+        ax.imshow(np.zeros_like(values), cmap="gray_r", vmin=0, vmax=1)
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9)
+        ax.set(title=title, xticks=[], yticks=[])
+    for t in range(cols.shape[1]):
+        colour = WINDOW_COLOURS[t % len(WINDOW_COLOURS)]
+        i, j = divmod(t, ow)
+        inset = 0.08 * (t % 3)  # overlapping windows stay distinguishable
+        left.add_patch(Rectangle((j * stride - 0.5 + inset, i * stride - 0.5 + inset),
+                                 kw - 2 * inset, kh - 2 * inset, fill=False, lw=2,
+                                 edgecolor=colour))
+        right.add_patch(Rectangle((t - 0.45, -0.45), 0.9, cols.shape[0] - 0.1, fill=False,
+                                  lw=2, edgecolor=colour))
+    return fig

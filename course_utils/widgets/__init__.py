@@ -10,7 +10,7 @@ from course_utils.widgets.autograd import GraphStepper
 from course_utils.widgets.base import FigureImage, Widget
 from course_utils.widgets.captioning import CaptionExplorer
 from course_utils.widgets.cnn import DigitPainter, FeatureMapViewer, RocExplorer
-from course_utils.widgets.conv import ConvArithmetic, NetworkDesigner
+from course_utils.widgets.conv import ConvArithmetic, KernelEditor, NetworkDesigner
 from course_utils.widgets.deepnets import DeepNetLab
 from course_utils.widgets.detection import DetectionExplorer
 from course_utils.widgets.faces import FACE_PHOTOS, FaceDetectorLab

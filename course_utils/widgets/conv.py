@@ -204,3 +204,240 @@ class NetworkDesigner(Widget):
                              f"({s.total_flops:,} FLOPs) · receptive field "
                              f"{rf[-1] if rf else 1} pixels")
         self.table.value = s._repr_html_() if s.rows else "no layers"
+
+
+# --- Notebook 06: the kernel editor (a separate block; ConvArithmetic above is notebook 07's) ---
+
+UPLOADED = "your photo"
+
+
+def _editor_math():
+    """The kernel editor's math, imported when the editor is built (keeps this block apart)."""
+    from course_utils import kernels
+    from course_utils.data.real import list_photos, photo
+
+    return kernels, list_photos, photo
+
+
+class KernelEditor(Widget):
+    """Edit a 3x3 or 5x5 kernel's weights and see a photo filtered by it, live (notebook 06).
+
+    Controls: a preset ``kernel`` (deck 004's blur, sharpen, Sobel, line and emboss kernels,
+    plus identity, Gaussian, Laplacian and outline), the kernel ``size`` (3 or 5), a grid of
+    25 weights ``w00`` .. ``w44`` (row, column; with size 3 only the middle 3x3 is used and
+    the outer ring is zero), the ``image`` (the bundled photos, or your own from ``upload``),
+    ``normalise`` (divide by the weights' sum when it is not 0) and ``absolute`` (|output|).
+    Editing a weight switches ``kernel`` to "custom". The output is ``kernels.filter_image``
+    (our ``conv.correlate2d`` with same-size zero padding), shown clipped to [0, 1] as a
+    photo viewer would show it; the status line gives its true range.
+
+    Attributes:
+        output: the latest filtered image (float, not clipped). gray: the input image.
+        message: an HTML line for a problem with an upload (empty when all is well).
+    """
+
+    MAX_SIDE = 256  # photos (bundled or uploaded) are shrunk to at most this many pixels
+    PRESETS = {  # each sets both switches, so a preset looks the same whatever came before
+        "deck 004: Sobel x (vertical edges)": {"kernel": "sobel x", "normalise": False,
+                                               "absolute": False},
+        "Sobel x, both edge directions (absolute)": {"kernel": "sobel x", "normalise": False,
+                                                     "absolute": True},
+        "deck 004: nine ones, as on the slide": {"kernel": "ones (deck 004, sum 9)",
+                                                 "normalise": False, "absolute": False},
+        "nine ones, normalised (= box blur)": {"kernel": "ones (deck 004, sum 9)",
+                                               "normalise": True, "absolute": False},
+        "deck 004: sharpen": {"kernel": "sharpen", "normalise": False, "absolute": False},
+        "Gaussian 5x5 on coins": {"kernel": "gaussian 5x5", "image": "coins",
+                                  "normalise": False, "absolute": False},
+        "Laplacian on the moon": {"kernel": "laplacian", "image": "moon", "normalise": False,
+                                  "absolute": True},
+    }
+
+    def __init__(self, *, kernel: str = "sobel x", image: str = "camera",
+                 normalise: bool = False, absolute: bool = False):
+        kernels, list_photos, self._photo = _editor_math()
+        self._kernels = kernels
+        if kernel not in kernels.EDITOR_KERNELS:
+            raise ValueError(f"kernel must be one of {sorted(kernels.EDITOR_KERNELS)}, got "
+                             f"{kernel!r}")
+        if image not in list_photos():
+            raise ValueError(f"image must be one of {list_photos()}, got {image!r}")
+        self._quiet = False
+        self._cache: dict[str, np.ndarray] = {}
+        self._uploaded: np.ndarray | None = None
+        # Built in this order on purpose: set_state restores preset, size, weights, then the rest.
+        self.kernel = widgets.Dropdown(options=[*kernels.EDITOR_KERNELS, "custom"],
+                                       value=kernel, description="preset")
+        self.size = widgets.ToggleButtons(options=[3, 5], value=3, description="size",
+                                          style={"button_width": "48px"})
+        cell = widgets.Layout(width="64px")
+        self.cells = [[widgets.FloatText(value=0.0, step=0.1, layout=cell) for _ in range(5)]
+                      for _ in range(5)]
+        for i, row in enumerate(self.cells):
+            for j, control in enumerate(row):
+                setattr(self, f"w{i}{j}", control)  # state() finds them by attribute
+        self.image = widgets.Dropdown(options=list_photos(), value=image, description="photo")
+        self.normalise = widgets.Checkbox(value=normalise, description="normalise (÷ sum)")
+        self.absolute = widgets.Checkbox(value=absolute, description="absolute value")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False,
+                                         description="your photo")
+        self.message = widgets.HTML()
+        self.status = widgets.HTML()
+        self.plot = FigureImage((7.4, 3.6), ncols=2)
+        grid = widgets.GridBox([c for row in self.cells for c in row], layout=widgets.Layout(
+            grid_template_columns="repeat(5, 66px)", grid_gap="2px", width="350px"))
+        self.box = widgets.VBox([
+            widgets.HBox([self.kernel, self.size]),
+            widgets.HBox([grid, widgets.VBox([self.image, self.upload, self.normalise,
+                                              self.absolute, self.message])]),
+            self.status, self.plot.image])
+        left, right = self.plot.axes
+        shown = dict(cmap="gray", vmin=0, vmax=1, interpolation="nearest")  # no resampling cost
+        self._input_artist = left.imshow(np.zeros((2, 2)), **shown)
+        self._output_artist = right.imshow(np.zeros((2, 2)), **shown)
+        for ax in self.plot.axes:
+            ax.set_axis_off()
+        self.kernel.observe(self._preset_changed, names="value")
+        self.size.observe(self._size_changed, names="value")
+        for control in (c for row in self.cells for c in row):
+            control.observe(self._weight_changed, names="value")
+        self.image.observe(self._image_changed, names="value")
+        for control in (self.normalise, self.absolute):
+            control.observe(self._redraw, names="value")
+        self.upload.observe(self._upload_changed, names="value")
+        self._set_weights(kernels.EDITOR_KERNELS[kernel], redraw=False)
+        self._image_changed()
+
+    def controls(self) -> dict[str, widgets.ValueWidget]:
+        """The settings, without the upload (a file's bytes are not a shareable setting)."""
+        return {name: c for name, c in super().controls().items() if name != "upload"}
+
+    def weights(self) -> np.ndarray:
+        """The kernel as drawn: [3, 3] (the grid's middle) or [5, 5]."""
+        grid = np.array([[c.value for c in row] for row in self.cells], dtype=float)
+        return grid[1:4, 1:4] if self.size.value == 3 else grid
+
+    # -- reacting to the controls --
+    def _set_weights(self, kernel: np.ndarray, *, redraw: bool = True) -> None:
+        """Write a preset into the grid (size to match) and redraw once."""
+        self._quiet = True
+        try:
+            self.size.value = kernel.shape[0]
+            offset = (5 - kernel.shape[0]) // 2
+            for i, row in enumerate(self.cells):
+                for j, control in enumerate(row):
+                    inside = offset <= i < 5 - offset and offset <= j < 5 - offset
+                    control.value = float(kernel[i - offset, j - offset]) if inside else 0.0
+            self._show_ring()
+        finally:
+            self._quiet = False
+        if redraw:
+            self._redraw()
+
+    def _show_ring(self) -> None:
+        hidden = self.size.value == 3
+        for i, row in enumerate(self.cells):
+            for j, control in enumerate(row):
+                if i in (0, 4) or j in (0, 4):
+                    control.disabled = hidden
+                    control.layout.visibility = "hidden" if hidden else "visible"
+
+    def _custom(self) -> None:
+        """A hand edit: the kernel is no longer the preset it came from."""
+        if self.kernel.value != "custom":
+            self.kernel.unobserve(self._preset_changed, names="value")
+            self.kernel.value = "custom"
+            self.kernel.observe(self._preset_changed, names="value")
+
+    def _preset_changed(self, change=None) -> None:
+        if self.kernel.value != "custom":
+            self._set_weights(self._kernels.EDITOR_KERNELS[self.kernel.value])
+
+    def _size_changed(self, change=None) -> None:
+        if self._quiet:
+            return
+        self._quiet = True
+        try:
+            if self.size.value == 3:  # only the middle 3x3 counts: the ring becomes 0
+                for i, row in enumerate(self.cells):
+                    for j, control in enumerate(row):
+                        if i in (0, 4) or j in (0, 4):
+                            control.value = 0.0
+            self._show_ring()
+            if self.kernel.value != "custom" and \
+                    self._kernels.EDITOR_KERNELS[self.kernel.value].shape[0] != self.size.value:
+                self._custom()
+        finally:
+            self._quiet = False
+        self._redraw()
+
+    def _weight_changed(self, change=None) -> None:
+        if not self._quiet:
+            self._custom()
+            self._redraw()
+
+    def _load(self, name: str) -> np.ndarray:
+        if name == UPLOADED:
+            return self._uploaded
+        if name not in self._cache:
+            self._cache[name] = self._kernels.shrink(self._photo(name, gray=True), self.MAX_SIDE)
+        return self._cache[name]
+
+    def _image_changed(self, change=None) -> None:
+        self.gray = self._load(self.image.value)
+        height, width = self.gray.shape
+        self._input_artist.set_data(self.gray)
+        for artist in (self._input_artist, self._output_artist):  # new image, new size
+            artist.set_extent((-0.5, width - 0.5, height - 0.5, -0.5))
+            artist.axes.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
+        self.plot.axes[0].set_title(f"{self.image.value} ({height}x{width}, grayscale)",
+                                    fontsize=9)
+        self._redraw()
+
+    def _upload_changed(self, change=None) -> None:
+        files = self.upload.value
+        if not files:
+            return
+        upload = files[-1]
+        name = upload.get("name", "the file") if isinstance(upload, dict) else "the file"
+        try:
+            content = upload["content"] if isinstance(upload, dict) else upload.content
+            gray = self._kernels.gray_from_bytes(bytes(content), max_side=self.MAX_SIDE)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            self.message.value = warning_html(f"{name} was not used", str(error))
+            return
+        self.message.value = (f"{html.escape(str(name))}: {gray.shape[0]}x{gray.shape[1]} "
+                              "pixels after shrinking, grayscale")
+        self._uploaded = gray
+        if UPLOADED not in self.image.options:
+            self.image.options = [*self.image.options, UPLOADED]
+        if self.image.value == UPLOADED:
+            self._image_changed()
+        else:
+            self.image.value = UPLOADED
+
+    def _redraw(self, change=None) -> None:
+        if self._quiet:
+            return
+        kernel = self.weights()
+        if not np.isfinite(kernel).all():  # a typed "inf" or "nan": say so, keep the last output
+            self.status.value = warning_html("not drawn", "every weight must be a finite "
+                                             "number (no inf or nan)")
+            return
+        self.output = self._kernels.filter_image(self.gray, kernel,
+                                                 normalise=self.normalise.value,
+                                                 absolute=self.absolute.value)
+        self._output_artist.set_data(np.clip(self.output, 0.0, 1.0))
+        total = kernel.sum()
+        scaled = self.normalise.value and abs(total) > 1e-12
+        clipped = float(np.mean((self.output < 0) | (self.output > 1)))
+        self.plot.axes[1].set_title(
+            f"{self.kernel.value} {kernel.shape[0]}x{kernel.shape[1]}"
+            + (f", ÷ {total:g}" if scaled else "") + (", |output|" if self.absolute.value
+                                                        else ""), fontsize=9)
+        note = " (weights sum to 0: nothing to divide by)" if (
+            self.normalise.value and not scaled) else ""
+        self.status.value = (f"weights sum to <b>{total:.4g}</b>{note} · output range "
+                             f"[{self.output.min():.3g}, {self.output.max():.3g}] · "
+                             f"<b>{clipped:.0%}</b> of pixels outside [0, 1] shown clipped")
+        self.plot.render()
