@@ -274,7 +274,7 @@ def test_photo_from_bytes_reads_common_formats_and_shrinks(fmt):
         from PIL import Image
 
         expected = Image.fromarray(original)
-        expected.thumbnail((200, 200))
+        expected.thumbnail((200, 200), Image.Resampling.LANCZOS)
         np.testing.assert_array_equal(got, np.asarray(expected))
 
 
@@ -293,11 +293,35 @@ def test_photo_from_bytes_converts_gray_and_rgba_and_never_enlarges():
 def test_photo_from_bytes_says_what_is_wrong():
     from course_utils.data import photo_from_bytes
 
-    with pytest.raises(ValueError, match="not an image this course can read .*upload a PNG"):
+    with pytest.raises(ValueError, match="not an image file this course can read.*upload a PNG"):
         photo_from_bytes(b"%PDF-1.4 certainly not a photo")
     with pytest.raises(ValueError, match="not an image"):
         photo_from_bytes(b"")
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((300, 400, 3), 128, dtype=np.uint8)).save(buffer, "JPEG")
+    with pytest.raises(ValueError, match="or a damaged one"):
+        photo_from_bytes(buffer.getvalue()[:600])  # a JPEG cut short
     with pytest.raises(TypeError, match="content must be the file's bytes"):
         photo_from_bytes("chelsea.png")
     with pytest.raises(ValueError, match="max_side must be"):
         photo_from_bytes(b"x", max_side=2)
+
+
+def test_photo_from_bytes_luminance_and_16_bit_files():
+    from course_utils.data import photo_from_bytes
+
+    rgb = np.zeros((40, 100, 3), dtype=np.uint8)
+    rgb[:, 50:] = (255, 0, 0)  # right half pure red: luminance 0.2125
+    for fmt in ("PNG", "BMP", "GIF", "JPEG", "TIFF"):
+        gray = photo_from_bytes(_encoded(rgb, fmt), max_side=50, gray=True)
+        assert gray.shape == (20, 50) and gray.dtype == np.float64
+        assert gray[:, :20].max() < 0.05 and abs(gray[:, 35:].mean() - 0.2125) < 0.03, fmt
+    deep = np.tile(np.linspace(0, 4000, 40).astype(np.uint16), (30, 1))  # 16-bit grey ramp
+    ramp = photo_from_bytes(_encoded(deep, "PNG"), gray=True)
+    assert ramp.shape == (30, 40) and ramp[0, 0] == 0 and ramp[0, -1] == pytest.approx(1)
+    assert 0.4 < ramp[0, 20] < 0.6  # scaled from darkest to brightest, not clipped at 255
+    assert photo_from_bytes(_encoded(deep, "PNG")).shape == (30, 40, 3)

@@ -134,21 +134,23 @@ _N_DIGITS, _N_CLASSES = 1797, 10
 
 def photo_from_bytes(content: bytes, *, max_side: int = 640, gray: bool = False) -> np.ndarray:
     """A student's own photo, from the bytes of an uploaded file (PNG, JPEG, GIF, BMP, TIFF,
-    WebP: whatever Pillow reads), converted to RGB and shrunk to at most ``max_side`` pixels
-    on its longer side. Used by the upload controls of the kernel editor (notebook 06) and
-    the face detector lab (notebook 11).
+    WebP: whatever Pillow reads), turned upright (EXIF orientation), converted to RGB and
+    shrunk (Lanczos) so its longer side is at most ``max_side`` pixels. A 16-bit or float
+    grayscale file is scaled from its darkest to its brightest value, not clipped. Used by
+    the upload controls of the kernel editor (notebook 06) and the face detector lab (11).
 
     Returns:
         Like ``photo``: ``(H, W, 3)`` uint8 RGB, or with ``gray=True`` ``(H, W)`` float64 in
-        [0, 1].
+        [0, 1] (the luminance of ``skimage.color.rgb2gray``).
 
     Raises:
-        ValueError: the bytes are not an image Pillow can read (the message says which
-            formats work), or ``max_side`` is not a whole number >= 16.
+        ValueError: the bytes are not an image Pillow can read, or a damaged one (the
+            message says which formats work), or ``max_side`` is not a whole number >= 16.
+        TypeError: ``content`` is not bytes.
     """
     import io
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not isinstance(content, bytes | bytearray | memoryview):
         raise TypeError(f"content must be the file's bytes, got {type(content).__name__}")
@@ -156,12 +158,22 @@ def photo_from_bytes(content: bytes, *, max_side: int = 640, gray: bool = False)
         raise ValueError(f"max_side must be a whole number of pixels >= 16, got {max_side!r}")
     try:
         with Image.open(io.BytesIO(bytes(content))) as image:
-            image.thumbnail((max_side, max_side))  # keeps the aspect ratio; never enlarges
+            image.draft("RGB", (2 * max_side, 2 * max_side))  # JPEG: decode at reduced size
+            image = ImageOps.exif_transpose(image)  # upright, as the camera was held
+            if image.mode.startswith(("I", "F")):  # 16-bit or float grey: scale, not clip
+                values = np.asarray(image, dtype=np.float32)
+                span = float(values.max() - values.min())
+                values = (values - values.min()) / span if span > 0 else values * 0
+                image = Image.fromarray(values.astype(np.float32), mode="F")
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            if image.mode == "F":
+                lum = np.clip(np.asarray(image, dtype=np.float64), 0, 1)
+                return lum if gray else np.repeat(np.uint8(np.round(lum * 255))[..., None], 3, 2)
             rgb = np.asarray(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"that file is not an image this course can read ({len(content)} "
-                         f"bytes; {type(error).__name__}); upload a PNG, JPEG, GIF, BMP, TIFF "
-                         f"or WebP photo") from None
+        raise ValueError(f"not an image file this course can read, or a damaged one "
+                         f"({len(content):,} bytes; {type(error).__name__}): upload a PNG, "
+                         f"JPEG, GIF, BMP, TIFF or WebP photo") from None
     if not gray:
         return rgb.copy()
     from skimage.color import rgb2gray

@@ -9,6 +9,7 @@ import numpy as np
 from torch import nn
 
 from course_utils.arithmetic import conv_output_size, conv_transpose_output_size, summary
+from course_utils.data.real import photo_from_bytes
 from course_utils.plotting.conv import draw_grid
 from course_utils.widgets.base import FigureImage, Widget, warning_html
 
@@ -402,7 +403,7 @@ class KernelEditor(Widget):
         name = upload.get("name", "the file") if isinstance(upload, dict) else "the file"
         try:
             content = upload["content"] if isinstance(upload, dict) else upload.content
-            gray = self._kernels.gray_from_bytes(bytes(content), max_side=self.MAX_SIDE)
+            gray = photo_from_bytes(bytes(content), max_side=self.MAX_SIDE, gray=True)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             self.message.value = warning_html(f"{name} was not used", str(error))
             return
