@@ -187,6 +187,19 @@ class Value:
             v.grad = 0.0
 
 
+def count_paths(output: Value, node: Value) -> int:
+    """How many paths lead from ``output`` back to ``node`` in the graph (each edge counted).
+
+    ``a * a`` has two edges into ``a``, so ``a * a + a`` has three paths from the sum to
+    ``a``; backpropagation adds one product of local derivatives per path. 0 when ``node``
+    is not in the graph.
+    """
+    paths: dict[int, int] = {}
+    for v in output.topological_order():  # every node after its inputs
+        paths[id(v)] = 1 if v is node else sum(paths[id(c)] for c in v._prev)
+    return paths[id(output)]
+
+
 def sigmoid_neuron(w: Iterable[float], x: Iterable[float]) -> dict[str, Value]:
     """Deck 001's neuron f(w, x) = 1 / (1 + e^-(w0 x0 + w1 x1 + w2)) as a labelled graph.
 

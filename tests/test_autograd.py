@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils.autograd import MLP, Layer, Neuron, Value, max_margin_loss, sigmoid_neuron
+from course_utils.autograd import (
+    MLP,
+    Layer,
+    Neuron,
+    Value,
+    count_paths,
+    max_margin_loss,
+    sigmoid_neuron,
+)
 from course_utils.data import toy_2d
 
 UNARY = ["exp", "tanh", "sigmoid", "relu", "log", "square", "neg", "inv"]
@@ -200,3 +208,16 @@ def test_bad_inputs_get_clear_errors():
         Value(float("nan"))
     with pytest.raises(ValueError, match="fractional power"):
         Value(-2.0) ** 0.5
+
+
+def test_count_paths_and_the_gradient_is_a_sum_over_paths():
+    a, b = Value(3.0), Value(-2.0)
+    y = a * a + a  # two edges into a from the product, one from the sum
+    assert count_paths(y, a) == 3 and count_paths(y, b) == 0 and count_paths(y, y) == 1
+    nodes = sigmoid_neuron([2.0, -3.0, -3.0], [-1.0, -2.0])
+    assert all(count_paths(nodes["f"], nodes[k]) == 1 for k in ("w0", "x0", "w2"))
+    h = a * b
+    out = h * h + h  # three paths to h, each continuing to a: 3
+    assert count_paths(out, a) == 3
+    out.backward()
+    assert math.isclose(a.grad, (2 * h.data + 1) * b.data, rel_tol=1e-12)
