@@ -1,7 +1,9 @@
 """A scalar reverse-mode autograd engine, micrograd style (notebook 03).
 
 Every operation builds a new ``Value`` and attaches a ``_backward`` closure holding only
-the local chain rule (``self.grad += other.data * out.grad``). ``backward()`` visits the
+the local chain rule (``self.grad += other.data * out.grad``). The closure is handed its
+output node ``out`` when it runs rather than capturing it, so a graph has no reference
+cycles and is freed as soon as nothing points at it. ``backward()`` visits the
 graph in reverse topological order. Gradients accumulate (``+=``), as in PyTorch and
 micrograd: a value used twice gets a contribution from each use, and a parameter used in
 several graphs (one per training step) adds up every ``backward()`` until ``zero_grad()``
@@ -35,7 +37,7 @@ class Value:
         else:
             self.data = as_number(data, "Value data")
         self.grad = 0.0
-        self._backward = lambda: None
+        self._backward = lambda out: None
         self._prev = tuple(_children)
         self._op = _op
         self.label = label
@@ -56,7 +58,7 @@ class Value:
         other = self._lift(other)
         out = Value(self.data + other.data, (self, other), "+")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.grad  # d(a + b)/da = 1
             other.grad += out.grad
         out._backward = _backward
@@ -66,7 +68,7 @@ class Value:
         other = self._lift(other)
         out = Value(self.data * other.data, (self, other), "*")
 
-        def _backward():
+        def _backward(out: Value) -> None:  # called with out, the node made here
             self.grad += other.data * out.grad  # d(ab)/da = b
             other.grad += self.data * out.grad
         out._backward = _backward
@@ -82,7 +84,7 @@ class Value:
                              "is not real")
         out = Value(self.data**k, (self,), f"**{k:g}")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += k * self.data ** (k - 1) * out.grad  # d(a^k)/da = k a^(k-1)
         out._backward = _backward
         return out
@@ -90,7 +92,7 @@ class Value:
     def exp(self) -> Value:
         out = Value(math.exp(self.data), (self,), "exp")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.data * out.grad  # d e^a / da = e^a
         out._backward = _backward
         return out
@@ -100,7 +102,7 @@ class Value:
             raise ValueError(f"log needs a positive value, got {self.data}")
         out = Value(math.log(self.data), (self,), "log")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.grad / self.data  # d log a / da = 1/a
         out._backward = _backward
         return out
@@ -109,7 +111,7 @@ class Value:
         t = math.tanh(self.data)
         out = Value(t, (self,), "tanh")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += (1 - t * t) * out.grad
         out._backward = _backward
         return out
@@ -119,7 +121,7 @@ class Value:
         s = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
         out = Value(s, (self,), "sigmoid")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += s * (1 - s) * out.grad  # sigma' = sigma (1 - sigma)
         out._backward = _backward
         return out
@@ -127,7 +129,7 @@ class Value:
     def relu(self) -> Value:
         out = Value(max(self.data, 0.0), (self,), "relu")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += (self.data > 0) * out.grad
         out._backward = _backward
         return out
@@ -155,15 +157,15 @@ class Value:
 
     def topological_order(self) -> list[Value]:
         """Every node this value depends on, each after all of its inputs."""
-        order, seen = [], set()
-
-        def visit(v: Value) -> None:
-            if id(v) not in seen:
-                seen.add(id(v))
-                for child in v._prev:
-                    visit(child)
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:  # depth first, iterative: no recursion limit on deep graphs
+            v, inputs_done = stack.pop()
+            if inputs_done:
                 order.append(v)
-        visit(self)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((c, False) for c in reversed(v._prev) if id(c) not in seen)
         return order
 
     def backward(self) -> None:
@@ -179,7 +181,7 @@ class Value:
                 v.grad = 0.0  # inner nodes: this pass only (torch keeps no inner grads)
         self.grad = 1.0 if self._prev else self.grad + 1.0  # d self / d self = 1
         for v in reversed(nodes):
-            v._backward()
+            v._backward(v)  # takes its node, so the closure holds no cycle
 
     def zero_grad(self) -> None:
         """Set every gradient in this graph (leaves included) to 0."""
