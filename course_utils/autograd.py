@@ -1,17 +1,28 @@
 """A scalar reverse-mode autograd engine, micrograd style (notebook 03).
 
 Every operation builds a new ``Value`` and attaches a ``_backward`` closure holding only
-the local chain rule (``self.grad += other.data * out.grad``). ``backward()`` visits the
-graph in reverse topological order. Gradients accumulate (``+=``), as in PyTorch, because a
-value used twice gets a contribution from each use; calling ``backward()`` a second time
-without ``zero_grad()`` would silently double them, so it raises instead.
+the local chain rule (``self.grad += other.data * out.grad``). The closure is handed its
+output node ``out`` when it runs rather than capturing it, so a graph has no reference
+cycles and is freed as soon as nothing points at it. ``backward()`` visits the
+graph in reverse topological order. Gradients accumulate (``+=``), as in PyTorch and
+micrograd: a value used twice gets a contribution from each use, and a parameter used in
+several graphs (one per training step) adds up every ``backward()`` until ``zero_grad()``
+resets it. A second ``backward()`` through the same graph therefore doubles the leaves'
+gradients (torch with ``retain_graph=True`` does the same); a training loop calls
+``zero_grad()`` before each ``backward()``.
+
+``Neuron``, ``Layer`` and ``MLP`` build micrograd's small network on ``Value`` with torch's
+vocabulary (``parameters()``, ``zero_grad()``).
 """
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from numbers import Real
+
+import numpy as np
 
 from course_utils.validate import as_number
 
@@ -21,13 +32,15 @@ class Value:
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "",
                  label: str = ""):
-        self.data = as_number(data, "Value data")
+        if type(data) is float and math.isfinite(data):  # the fast path: every op's output
+            self.data = data
+        else:
+            self.data = as_number(data, "Value data")
         self.grad = 0.0
-        self._backward = lambda: None
+        self._backward = lambda out: None
         self._prev = tuple(_children)
         self._op = _op
         self.label = label
-        self._backward_done = False
 
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
@@ -37,7 +50,7 @@ class Value:
     def _lift(other) -> Value:
         if isinstance(other, Value):
             return other
-        if isinstance(other, Real) and not isinstance(other, bool):
+        if type(other) in (float, int) or isinstance(other, Real) and not isinstance(other, bool):
             return Value(other)
         raise TypeError(f"a Value combines with numbers or Values, got {type(other).__name__}")
 
@@ -45,7 +58,7 @@ class Value:
         other = self._lift(other)
         out = Value(self.data + other.data, (self, other), "+")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.grad  # d(a + b)/da = 1
             other.grad += out.grad
         out._backward = _backward
@@ -55,7 +68,7 @@ class Value:
         other = self._lift(other)
         out = Value(self.data * other.data, (self, other), "*")
 
-        def _backward():
+        def _backward(out: Value) -> None:  # called with out, the node made here
             self.grad += other.data * out.grad  # d(ab)/da = b
             other.grad += self.data * out.grad
         out._backward = _backward
@@ -71,7 +84,7 @@ class Value:
                              "is not real")
         out = Value(self.data**k, (self,), f"**{k:g}")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += k * self.data ** (k - 1) * out.grad  # d(a^k)/da = k a^(k-1)
         out._backward = _backward
         return out
@@ -79,7 +92,7 @@ class Value:
     def exp(self) -> Value:
         out = Value(math.exp(self.data), (self,), "exp")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.data * out.grad  # d e^a / da = e^a
         out._backward = _backward
         return out
@@ -89,7 +102,7 @@ class Value:
             raise ValueError(f"log needs a positive value, got {self.data}")
         out = Value(math.log(self.data), (self,), "log")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += out.grad / self.data  # d log a / da = 1/a
         out._backward = _backward
         return out
@@ -98,7 +111,7 @@ class Value:
         t = math.tanh(self.data)
         out = Value(t, (self,), "tanh")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += (1 - t * t) * out.grad
         out._backward = _backward
         return out
@@ -108,7 +121,7 @@ class Value:
         s = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
         out = Value(s, (self,), "sigmoid")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += s * (1 - s) * out.grad  # sigma' = sigma (1 - sigma)
         out._backward = _backward
         return out
@@ -116,7 +129,7 @@ class Value:
     def relu(self) -> Value:
         out = Value(max(self.data, 0.0), (self,), "relu")
 
-        def _backward():
+        def _backward(out: Value) -> None:
             self.grad += (self.data > 0) * out.grad
         out._backward = _backward
         return out
@@ -144,36 +157,49 @@ class Value:
 
     def topological_order(self) -> list[Value]:
         """Every node this value depends on, each after all of its inputs."""
-        order, seen = [], set()
-
-        def visit(v: Value) -> None:
-            if id(v) not in seen:
-                seen.add(id(v))
-                for child in v._prev:
-                    visit(child)
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:  # depth first, iterative: no recursion limit on deep graphs
+            v, inputs_done = stack.pop()
+            if inputs_done:
                 order.append(v)
-        visit(self)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((c, False) for c in reversed(v._prev) if id(c) not in seen)
         return order
 
     def backward(self) -> None:
-        """Fill ``grad`` of every node with d self / d node (self.grad is set to 1)."""
+        """Add d self / d leaf to ``grad`` of every leaf this value depends on.
+
+        Leaves (inputs, parameters: nodes no operation made) accumulate, as in PyTorch: call
+        ``zero_grad()`` first unless you mean to add to what an earlier ``backward()`` left.
+        The graph's inner nodes hold this pass's d self / d node afterwards.
+        """
         nodes = self.topological_order()
-        if any(v._backward_done for v in nodes):
-            raise RuntimeError("backward() already ran through this graph: gradients would "
-                               "add up twice. Call zero_grad() on the output first (as "
-                               "optimizer.zero_grad() in PyTorch), then backward() again")
         for v in nodes:
-            v.grad = 0.0
-        self.grad = 1.0
+            if v._prev:
+                v.grad = 0.0  # inner nodes: this pass only (torch keeps no inner grads)
+        self.grad = 1.0 if self._prev else self.grad + 1.0  # d self / d self = 1
         for v in reversed(nodes):
-            v._backward()
-            v._backward_done = True
+            v._backward(v)  # takes its node, so the closure holds no cycle
 
     def zero_grad(self) -> None:
-        """Set every gradient in this graph to 0 so that ``backward()`` may run again."""
+        """Set every gradient in this graph (leaves included) to 0."""
         for v in self.topological_order():
             v.grad = 0.0
-            v._backward_done = False
+
+
+def count_paths(output: Value, node: Value) -> int:
+    """How many paths lead from ``output`` back to ``node`` in the graph (each edge counted).
+
+    ``a * a`` has two edges into ``a``, so ``a * a + a`` has three paths from the sum to
+    ``a``; backpropagation adds one product of local derivatives per path. 0 when ``node``
+    is not in the graph.
+    """
+    paths: dict[int, int] = {}
+    for v in output.topological_order():  # every node after its inputs
+        paths[id(v)] = 1 if v is node else sum(paths[id(c)] for c in v._prev)
+    return paths[id(output)]
 
 
 def sigmoid_neuron(w: Iterable[float], x: Iterable[float]) -> dict[str, Value]:
@@ -200,3 +226,126 @@ def sigmoid_neuron(w: Iterable[float], x: Iterable[float]) -> dict[str, Value]:
     f = d**-1
     f.label = "f"
     return {v.label: v for v in (w0, x0, w1, x1, w2, p0, p1, s, z, neg, e, d, f)}
+
+
+class Module:
+    """Base of ``Neuron``, ``Layer`` and ``MLP``: torch's ``parameters()`` and ``zero_grad()``."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to 0 (call it before each ``backward()``)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """``act(w . x + b)``: ``nin`` weights drawn uniformly from [-1, 1], bias 0 (micrograd)."""
+
+    def __init__(self, nin: int, *, nonlin: bool = True, rng=None):
+        rng = _rng(rng)
+        self.w = [Value(float(v)) for v in rng.uniform(-1, 1, size=_positive(nin, "nin"))]
+        self.b = Value(0.0)
+        self.nonlin = nonlin
+
+    def __call__(self, x: Sequence) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"x must have {len(self.w)} entries (this neuron's nin), "
+                             f"got {len(x)}")
+        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same input; returns a list (a Value if nout = 1)."""
+
+    def __init__(self, nin: int, nout: int, *, nonlin: bool = True, rng=None):
+        rng = _rng(rng)
+        self.neurons = [Neuron(nin, nonlin=nonlin, rng=rng)
+                        for _ in range(_positive(nout, "nout"))]
+
+    def __call__(self, x: Sequence) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """micrograd's MLP: ReLU layers of sizes ``nouts``, the last one linear.
+
+    Example: ``MLP(2, [16, 16, 1], seed=0)`` maps a point in the plane to one score.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], *, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        sizes = [_positive(nin, "nin"), *(_positive(n, "nouts entries") for n in nouts)]
+        if len(sizes) < 2:
+            raise ValueError("nouts must list at least one layer size, got []")
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i < len(nouts) - 1, rng=rng)
+                       for i in range(len(nouts))]
+
+    def __call__(self, x: Sequence) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+            x = [x] if isinstance(x, Value) and layer is not self.layers[-1] else x
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def max_margin_loss(model: MLP, x, y, *, alpha: float = 1e-4) -> tuple[Value, float]:
+    """micrograd's demo loss: mean(relu(1 - y score)) + alpha * sum(p^2), and the accuracy.
+
+    Args:
+        model: maps a point to one score (sign = class).
+        x: points, array [N, D]; y: labels in {-1, +1}, array [N].
+    Returns:
+        the loss as a ``Value`` (call ``backward()`` on it), and the fraction of points
+        whose score has the sign of their label (a score of 0 counts as +1, the course's
+        z >= 0 convention).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
+    if x.ndim != 2 or y.shape != (len(x),):
+        raise ValueError(f"x must be [N, D] and y [N], got shapes {x.shape} and {y.shape}")
+    if not np.isin(y, (-1, 1)).all():
+        raise ValueError("y must hold labels -1 and +1 (toy_2d(..., encoding='bipolar'))")
+    was_enabled = gc.isenabled()
+    gc.disable()  # the graph is ~10^5 small objects: the cycle collector would rescan them
+    try:          # every few hundred allocations and make this ten times slower
+        scores = [model([float(v) for v in row]) for row in x]
+    finally:
+        if was_enabled:
+            gc.enable()
+    margins = [(1 - int(yi) * s).relu() for yi, s in zip(y, scores, strict=True)]
+    data_loss = sum(margins, Value(0.0)) * (1.0 / len(margins))
+    reg = alpha * sum((p * p for p in model.parameters()), Value(0.0))
+    accuracy = float(np.mean([(s.data >= 0) == (yi > 0) for yi, s in zip(y, scores,
+                                                                         strict=True)]))
+    return data_loss + reg, accuracy
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _positive(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+    return int(n)

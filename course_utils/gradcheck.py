@@ -4,6 +4,10 @@
 ``(f(x + h) - f(x - h)) / 2h``: error O(h^2), so float64 with h = 1e-5 agrees with a correct
 analytic gradient to about 1e-9 relative. ``assert_grad_close`` raises with the karpathy
 report (exact / approximate / max difference) when they do not agree.
+
+``relative_error`` is CS231n's |a - n| / max(|a|, |n|), and ``verdict`` reads it with
+CS231n's thresholds. Near a kink (ReLU at 0, max, |x|) the two probes x +- h can fall on
+different sides, and then a right analytic gradient shows a large relative error.
 """
 
 from __future__ import annotations
@@ -42,11 +46,36 @@ def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
 
 
 def relative_error(a, b) -> float:
-    """max |a - b| / max(|a| + |b|), elementwise; 0 when both are zero."""
+    """CS231n's relative error: the largest |a - b| / max(|a|, |b|) over the entries.
+
+    An entry where both are exactly 0 counts as 0 (they agree); an empty array gives 0.
+    Read the result with ``verdict``.
+    """
     a, b = as_array(a, "a"), as_array(b, "b")
     check_shape(b, "b", a.shape)
-    denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)
-    return float(np.max(np.abs(a - b) / denom)) if a.size else 0.0
+    if not a.size:
+        return 0.0
+    scale = np.maximum(np.abs(a), np.abs(b))
+    diff = np.abs(a - b)
+    ratio = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+    return float(np.max(ratio))
+
+
+def verdict(rel_error: float, *, kinks: bool = False) -> str:
+    """CS231n's reading of a relative error.
+
+    Below 1e-7: agree. Below 1e-4: fine for a function with kinks (ReLU, max), too high for
+    a smooth one (tanh, sigmoid, softmax; ``kinks=False``). Below 1e-2: uncomfortable.
+    Above: the gradient is probably wrong. (The error is at most 2, for opposite signs.)
+    """
+    rel_error = as_number(rel_error, "rel_error", minimum=0.0)
+    if rel_error < 1e-7:
+        return "agree"
+    if rel_error < 1e-4:
+        return "fine for a function with kinks" if kinks else "too high for a smooth function"
+    if rel_error < 1e-2:
+        return "uncomfortable: look closer"
+    return "probably wrong"
 
 
 class GradReport(NamedTuple):

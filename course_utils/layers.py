@@ -123,8 +123,12 @@ def mse(pred, target) -> tuple[float, np.ndarray]:
     return float(np.mean(diff**2)), 2 * diff / diff.size  # d mean(d^2) / d pred
 
 
-def l2_loss(pred, target) -> tuple[float, np.ndarray]:
-    """Half the summed squared error, ``1/2 sum (pred - target)^2`` (deck 004's L2 loss)."""
+def half_squared_error(pred, target) -> tuple[float, np.ndarray]:
+    """``1/2 sum (pred - target)^2`` and its gradient ``pred - target`` (notebook 03).
+
+    Decks 000 and 004 use it for its tidy derivative (deck 004 calls it "L2 loss"). The
+    course's L2 loss is ``mse``, the mean: over K entries, mse = (2 / K) half_squared_error.
+    """
     pred = as_array(pred, "pred")
     target = as_array(target, "target")
     check_shape(target, "target", pred.shape)

@@ -55,7 +55,7 @@ def test_softmax_cross_entropy_matches_torch(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_mse_l2_and_softmax_backward_match_torch(seed):
+def test_mse_half_squared_error_and_softmax_backward_match_torch(seed):
     rng = np.random.default_rng(seed)
     pred, target, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     pt = torch.tensor(pred, requires_grad=True)
@@ -65,7 +65,10 @@ def test_mse_l2_and_softmax_backward_match_torch(seed):
     assert abs(loss - F.mse_loss(torch.tensor(pred), torch.tensor(target)).item()) < 1e-12
     pt.grad = None
     (0.5 * ((pt - torch.tensor(target)) ** 2).sum()).backward()
-    np.testing.assert_allclose(L.l2_loss(pred, target)[1], pt.grad.numpy(), atol=1e-12)
+    half, dhalf = L.half_squared_error(pred, target)
+    np.testing.assert_allclose(dhalf, pt.grad.numpy(), atol=1e-12)
+    assert abs(half - 0.5 * ((pred - target) ** 2).sum()) < 1e-12
+    assert abs(loss - 2 / pred.size * half) < 1e-12  # L2 loss (mean) = (2/K) half squared error
     zt = torch.tensor(pred, requires_grad=True)
     torch.softmax(zt, dim=-1).backward(torch.tensor(dout))
     p = L.softmax(pred)
