@@ -196,6 +196,20 @@ def softmax_regression_loss(w, x, y) -> float:
     return float(np.mean(log_z - scores[np.arange(len(scores)), y]))
 
 
+def seconds_per_call(fn: Callable[[], object], *, calls: int = 20, rounds: int = 5) -> float:
+    """CPU seconds of one ``fn()``: the fastest of ``rounds`` averages over ``calls`` calls
+    (the fastest round is the least disturbed by other work on the machine)."""
+    import time
+
+    best = np.inf
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.process_time() - start) / calls)
+    return float(best)
+
+
 class SearchRun(NamedTuple):
     evaluations: np.ndarray  # [T] how many loss evaluations so far
     best_loss: np.ndarray  # [T] the best (or current) loss after them
