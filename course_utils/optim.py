@@ -4,7 +4,10 @@
 ``p <- p - lr v``, or ``p <- p - lr (g + mu v)`` for Nesterov) and ``Adam``. Each keeps its
 state and maps ``(params, grads) -> new params``; tests run 100+ steps beside torch.optim
 on the same function and assert the same trajectory. Also the 2D loss surfaces that the
-optimizer race draws, and ``run_optimizer`` that stops cleanly when a run diverges.
+optimizer race draws, ``run_optimizer`` that stops cleanly when a run diverges (its loss
+grows a hundredfold), ``hessian`` and ``stable_lr`` (2 / L, L the largest curvature), and
+deck 001's three searches for weights (random, random local, gradient descent) on a
+softmax regression, with ``seconds_per_call`` to time what a step costs.
 """
 
 from __future__ import annotations
@@ -109,6 +112,9 @@ SURFACES: dict[str, Surface] = {s.name: s for s in (
     Surface("rosenbrock", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
             lambda x, y: np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)]),
             (-1.5, 2.0), (-2, 2, -1, 3), (1.0, 1.0)),
+    Surface("badly scaled bowl", lambda x, y: 0.5 * (0.01 * x**2 + 100 * y**2),
+            lambda x, y: np.array([0.01 * x, 100 * y]), (-4.0, 1.5), (-5, 5, -2.5, 2.5),
+            (0.0, 0.0)),
     Surface("saddle", lambda x, y: x**2 - y**2 + 0.1 * y**4,
             lambda x, y: np.array([2 * x, -2 * y + 0.4 * y**3]), (-2.0, 1e-3),
             (-2.5, 2.5, -3, 3), None),
@@ -122,24 +128,52 @@ class Path(NamedTuple):
 
 
 def run_optimizer(optimizer, surface: str, *, start=None, steps: int = 100,
-                  limit: float = 1e6) -> Path:
-    """Follow ``optimizer`` on a named surface; stop (diverged) when |x| or f exceeds limit."""
+                  limit: float = 1e6, growth: float = 100.0) -> Path:
+    """Follow ``optimizer`` on a named surface and stop when the run diverges.
+
+    A run diverged when a coordinate leaves ``[-limit, limit]``, a number stops being finite,
+    or the loss grows by ``growth`` (two orders of magnitude by default) over
+    ``max(|start loss|, 1)``: the loss of a run that is converging never does that.
+    """
     if surface not in SURFACES:
         raise unknown_name("surface", surface, SURFACES)
     s = SURFACES[surface]
     p = as_array(s.start if start is None else start, "start", shape=(2,))
     steps = as_number(steps, "steps", minimum=1, integer=True)
+    growth = as_number(growth, "growth", minimum=1.0)
     points, losses = [p], [float(s.f(*p))]
+    ceiling = growth * max(abs(losses[0]), 1.0)
     for _ in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):
             (p,) = optimizer.step([p], [s.grad(*p)])
             loss = float(s.f(*p))
         if not (np.isfinite(p).all() and np.isfinite(loss)) or np.abs(p).max() > limit \
-                or abs(loss) > limit**2:
+                or abs(loss) > ceiling:
             return Path(np.array(points), np.array(losses), True)
         points.append(p)
         losses.append(loss)
     return Path(np.array(points), np.array(losses), False)
+
+
+def hessian(surface: str, point, *, h: float = 1e-4) -> np.ndarray:
+    """The 2x2 Hessian of a named surface at ``point``, by centred differences of its gradient.
+
+    Exact (up to rounding) for a quadratic, whose gradient is linear; symmetrised.
+    """
+    if surface not in SURFACES:
+        raise unknown_name("surface", surface, SURFACES)
+    grad = SURFACES[surface].grad
+    p = as_array(point, "point", shape=(2,))
+    cols = [(grad(*(p + h * e)) - grad(*(p - h * e))) / (2 * h) for e in np.eye(2)]
+    hess = np.column_stack(cols)  # H[:, j] = d grad / d p_j
+    return (hess + hess.T) / 2
+
+
+def stable_lr(surface: str, point) -> float:
+    """2 / L, L the largest Hessian eigenvalue at ``point``: plain gradient descent on a
+    quadratic converges exactly when lr < 2 / L (each eigen-direction is multiplied by
+    1 - lr * lambda per step)."""
+    return float(2 / np.linalg.eigvalsh(hessian(surface, point)).max())
 
 
 # -- search without gradients vs gradient descent (deck 001) ------------------------------
@@ -154,6 +188,29 @@ def softmax_regression(w, x, y) -> tuple[float, np.ndarray]:
     x1 = np.column_stack([x, np.ones(len(x))])
     loss, dscores = softmax_cross_entropy(x1 @ w, y)
     return loss, x1.T @ dscores  # dL/dW = x~^T dL/dscores
+
+
+def softmax_regression_loss(w, x, y) -> float:
+    """The loss of ``softmax_regression`` alone, without its gradient (what a search
+    without gradients pays per try)."""
+    scores = np.column_stack([x, np.ones(len(x))]) @ w
+    top = scores.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(scores - top).sum(axis=1)) + top[:, 0]  # log sum e^s, stably
+    return float(np.mean(log_z - scores[np.arange(len(scores)), y]))
+
+
+def seconds_per_call(fn: Callable[[], object], *, calls: int = 20, rounds: int = 5) -> float:
+    """CPU seconds of one ``fn()``: the fastest of ``rounds`` averages over ``calls`` calls
+    (the fastest round is the least disturbed by other work on the machine)."""
+    import time
+
+    best = np.inf
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.process_time() - start) / calls)
+    return float(best)
 
 
 class SearchRun(NamedTuple):

@@ -11,8 +11,12 @@ from course_utils.optim import (
     SGD,
     SURFACES,
     Adam,
+    hessian,
     make_optimizer,
     run_optimizer,
+    softmax_regression,
+    softmax_regression_loss,
+    stable_lr,
     torch_trajectory,
 )
 
@@ -77,7 +81,8 @@ STEPS = 150
 @pytest.mark.parametrize("surface", list(SURFACES))
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_trajectories_match_torch_optim(name, surface):
-    lr = {"ill-conditioned quadratic": 0.03, "rosenbrock": 1e-4, "saddle": 0.05}[surface]
+    lr = {"ill-conditioned quadratic": 0.03, "rosenbrock": 1e-4, "saddle": 0.05,
+          "badly scaled bowl": 0.01}[surface]
     if name == "adam":
         lr *= 10
     ours = run_optimizer(make_optimizer(name, lr=lr, momentum=0.8, betas=(0.8, 0.99)), surface,
@@ -122,6 +127,43 @@ def test_weight_decay_matches_torch():
 def test_divergence_stops_cleanly():
     path = run_optimizer(SGD(lr=0.1), "ill-conditioned quadratic", steps=200)
     assert path.diverged and np.isfinite(path.points).all() and len(path.points) < 200
+
+
+def test_loss_that_grows_a_hundredfold_is_divergence():
+    # |1 - 25 * 0.081| = 1.025 per step: y grows 1.025^100 = 11.8x, the loss more than 100x
+    path = run_optimizer(SGD(lr=0.081), "ill-conditioned quadratic", steps=100)
+    assert path.diverged and path.losses.max() <= 100 * path.losses[0]
+    assert not run_optimizer(SGD(lr=0.081), "ill-conditioned quadratic", steps=100,
+                             growth=1e6).diverged
+    stable = run_optimizer(SGD(lr=0.079), "ill-conditioned quadratic", steps=100)
+    assert not stable.diverged and stable.losses[-1] < stable.losses[0]
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_hessian_matches_autograd(surface):
+    rng = np.random.default_rng(2)
+    for point in rng.uniform(-2, 2, size=(3, 2)):
+        ref = torch.autograd.functional.hessian(
+            lambda p: SURFACES[surface].f(p[0], p[1]), torch.tensor(point))
+        np.testing.assert_allclose(hessian(surface, point), ref.numpy(), rtol=1e-6, atol=1e-5)
+
+
+def test_stable_lr_is_two_over_the_largest_curvature():
+    assert stable_lr("ill-conditioned quadratic", (0.3, -1.0)) == pytest.approx(2 / 25)
+    assert stable_lr("badly scaled bowl", (1.0, 1.0)) == pytest.approx(2 / 100)
+    lr = stable_lr("ill-conditioned quadratic", (0.0, 0.0))
+    assert not run_optimizer(SGD(lr=0.99 * lr), "ill-conditioned quadratic", steps=500).diverged
+    assert run_optimizer(SGD(lr=1.01 * lr), "ill-conditioned quadratic", steps=500).diverged
+
+
+def test_softmax_regression_loss_alone_matches_with_gradient():
+    rng = np.random.default_rng(3)
+    w, x, y = rng.normal(size=(6, 4)), rng.normal(size=(9, 5)), rng.integers(0, 4, size=9)
+    assert softmax_regression_loss(w, x, y) == pytest.approx(softmax_regression(w, x, y)[0],
+                                                              abs=1e-12)
+    scores = torch.tensor(np.column_stack([x, np.ones(9)]) @ w)
+    assert softmax_regression_loss(w, x, y) == pytest.approx(
+        F.cross_entropy(scores, torch.tensor(y)).item(), abs=1e-12)
 
 
 def test_bad_inputs_get_clear_errors():
