@@ -180,6 +180,3 @@ class OptimizerRace(Widget):
                 left.get_legend().remove()
         self.status.value = " · ".join(notes) or "choose at least one optimizer"
         self.plot.render()
-        # After the first (laid-out) render, no layout engine at all: matplotlib's
-        # placeholder engine would still make every savefig draw the figure twice.
-        self.plot.figure.set_layout_engine(None)
