@@ -12,6 +12,12 @@ def interactions():
         w.scene, "value", (w.scene.value + 1) % (w.scene.max + 1))
     yield "CaptionExplorer: next word", lambda: setattr(
         w.step, "value", w.step.value % w.step.max + 1)
+    w.decoding.value = "greedy"
+    yield "CaptionExplorer: move a shape of your scene", lambda: setattr(
+        w.x, "value", (w.x.value + 3) % w.x.max)
+    yield "CaptionExplorer: recolour a shape of your scene", lambda: setattr(
+        w.colour, "value", w.colour.options[(w.colour.options.index(w.colour.value) + 1)
+                                            % len(w.colour.options)])
 
 
 def time_to_accuracy():

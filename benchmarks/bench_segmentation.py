@@ -13,6 +13,18 @@ def interactions():
     classes = iter(range(10**6))
     yield "SegmentationViewer: pick a class", lambda: setattr(
         viewer.klass, "value", ("background", "circle", "square", "triangle")[next(classes) % 4])
+    variants = iter(range(10**6))
+    yield "SegmentationViewer: FCN skips and upsampling (recomputed)", lambda: _variant(
+        viewer, next(variants))
+
+
+def _variant(viewer, n: int) -> None:
+    """Each call another variant, recombined from the FCN's score maps for every scene."""
+    if n % 2:
+        viewer.skips.value = (viewer.skips.value + 1) % 3
+    else:
+        options = viewer.upsample.options
+        viewer.upsample.value = options[(options.index(viewer.upsample.value) + 1) % 3]
 
 
 def time_to_accuracy():

@@ -370,3 +370,53 @@ def caption_images(model: Captioner, images: torch.Tensor, *, width: int | None 
         ids = [beam_search(model, image, width=width, max_len=max_len)[0].ids
                for image in images]
     return [detokenize(model.vocab.decode(row)) for row in ids]
+
+
+# --- scenes a student composes (the widget's editor) ---------------------------------------
+
+class Shape(NamedTuple):
+    """One object of a composed scene: its kind, colour name, centre (pixels) and half-size."""
+
+    kind: str  # one of course_utils.data.scenes.SHAPES
+    colour: str  # a key of course_utils.data.scenes.COLOURS
+    x: float
+    y: float
+    half: float
+
+
+def compose_scene(shapes: Sequence[Shape], *, size: int = 32, seed: int = 0,
+                  noise: float = 0.03):
+    """A ``Scene`` painted from given shapes, in order (later ones cover earlier ones).
+
+    The same drawing rules as ``make_scenes`` (grey background, pixel noise, boxes around
+    the visible pixels, the caption naming the visible shapes from left to right), so a
+    captioner trained on those scenes can be asked about a scene the student built.
+    An object covered completely is left out of the boxes and the caption.
+    """
+    import numpy as np
+
+    from course_utils.data.scenes import COLOURS, SHAPES, Scene, _caption, _shape_mask
+
+    size = as_number(size, "size", minimum=16, maximum=1024, integer=True)
+    rng = np.random.default_rng(as_number(seed, "seed", minimum=0, integer=True))
+    image = np.full((size, size, 3), 0.35, np.float32)
+    owner = np.full((size, size), -1, np.int64)
+    for k, s in enumerate(shapes):
+        if s.kind not in SHAPES or s.colour not in COLOURS:
+            raise ValueError(f"shapes[{k}] must have kind in {SHAPES} and colour in "
+                             f"{tuple(COLOURS)}, got {s.kind!r}, {s.colour!r}")
+        owner[_shape_mask(s.kind, float(s.x), float(s.y), float(s.half), size)] = k
+    visible = [k for k in range(len(shapes)) if (owner == k).any()]
+    masks = np.stack([owner == k for k in visible]) if visible else np.zeros((0, size, size),
+                                                                             bool)
+    for k, mask in zip(visible, masks, strict=True):
+        image[mask] = COLOURS[shapes[k].colour]
+    image = np.clip(image + rng.normal(0.0, noise, image.shape).astype(np.float32), 0.0, 1.0)
+    boxes = np.zeros((len(visible), 4), np.float32)
+    for j, mask in enumerate(masks):
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        boxes[j] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+    labels = np.array([SHAPES.index(shapes[k].kind) + 1 for k in visible], np.int64)
+    colours = tuple(shapes[k].colour for k in visible)
+    caption = _caption(labels, colours, boxes) if visible else "nothing"
+    return Scene(image, boxes, labels, masks, colours, caption)

@@ -420,6 +420,24 @@ def interpolated_ap(recall: np.ndarray, precision: np.ndarray, *, points: int = 
     return float(np.sum(envelope[where[reached]]) / points)
 
 
+def voc_ap(recall: np.ndarray, precision: np.ndarray, *, eleven_point: bool = False) -> float:
+    """PASCAL VOC's average precision, for comparison with COCO's ``interpolated_ap``.
+
+    VOC 2010 and later (default): the area under the precision envelope (best precision
+    at that recall or beyond), summed exactly over the recall steps. VOC 2007
+    (``eleven_point=True``): the mean of that envelope at recall 0, 0.1, .., 1.
+    """
+    recall, precision = np.asarray(recall, float), np.asarray(precision, float)
+    if len(recall) == 0:
+        return 0.0
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    if eleven_point:
+        where = np.searchsorted(recall, np.linspace(0, 1, 11), side="left")
+        return float(np.sum(envelope[where[where < len(recall)]]) / 11)
+    steps = np.diff(np.concatenate([[0.0], recall]))  # recall gained at each detection
+    return float(np.sum(steps * envelope))
+
+
 def _class_curve(per_image: list, n_gt: int, t: int) -> PRCurve:
     """Pool one class's detections over all images (decreasing score, then image order)."""
     scores = np.concatenate([s for s, _ in per_image]) if per_image else np.zeros(0)

@@ -158,3 +158,91 @@ def gradient_through_time(W, s) -> np.ndarray:
         norms[t] = np.linalg.norm(grad, axis=1).mean()
         grad = (grad * (1 - s[:, t] ** 2)) @ W  # through tanh, then back through W
     return norms
+
+
+# --- gated cells: GRU and LSTM, their gate equations written out ---------------------------
+# Weights in torch's layout, so they copy from nn.GRU / nn.LSTM unchanged: ``weight_ih``
+# [G*H, D] and ``weight_hh`` [G*H, H] stack the G gates' matrices (GRU: r, z, n; LSTM: i, f,
+# g, o), each with its two biases ``bias_ih``, ``bias_hh`` [G*H].
+
+def gru_step(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_hh: torch.Tensor,
+             bias_ih: torch.Tensor, bias_hh: torch.Tensor) -> torch.Tensor:
+    """One GRU step (Cho et al. 2014, in ``nn.GRU``'s form) for a batch.
+
+    Args:
+        x: inputs [N, D]; h: previous states [N, H]; weights and biases as ``nn.GRU``'s
+            layer 0 (gates stacked r, z, n).
+
+    Returns:
+        The new states [N, H].
+    """
+    xr, xz, xn = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)  # W_i* x + b_i*
+    hr, hz, hn = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)  # W_h* h + b_h*
+    r = torch.sigmoid(xr + hr)  # reset gate: how much of h the candidate may read
+    z = torch.sigmoid(xz + hz)  # update gate: how much of h to keep
+    n = torch.tanh(xn + r * hn)  # candidate state
+    return (1 - z) * n + z * h  # z = 1 copies h unchanged: state and gradient pass through
+
+
+def lstm_step(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_ih: torch.Tensor,
+              weight_hh: torch.Tensor, bias_ih: torch.Tensor,
+              bias_hh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LSTM step (Hochreiter & Schmidhuber 1997, in ``nn.LSTM``'s form) for a batch.
+
+    Args:
+        x: inputs [N, D]; h: previous outputs [N, H]; c: previous cell states [N, H];
+            weights and biases as ``nn.LSTM``'s layer 0 (gates stacked i, f, g, o).
+
+    Returns:
+        ``(h, c)``: the new output and cell state, each [N, H].
+    """
+    a = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    ai, af, ag, ao = a.chunk(4, dim=1)
+    i, f, o = torch.sigmoid(ai), torch.sigmoid(af), torch.sigmoid(ao)  # input, forget, output
+    g = torch.tanh(ag)  # candidate
+    c = f * c + i * g  # the cell state is added to, not squashed: f = 1 keeps it
+    return o * torch.tanh(c), c
+
+
+def _layer0(module: nn.Module, kind: type):
+    if not isinstance(module, kind) or module.num_layers != 1 or module.bidirectional or (
+            not module.bias) or getattr(module, "proj_size", 0):
+        raise ValueError(f"expected a one-layer, one-direction {kind.__name__} with biases, got "
+                         f"{module!r}")
+    return (module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0)
+
+
+def _sequence(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[2] != module.input_size:
+        got = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be [N, T, {module.input_size}] (batch, time, features), "
+                         f"got {got}")
+    return x
+
+
+def gru_forward(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None = None):
+    """``gru_step`` unrolled with ``gru``'s weights: ``(states [N, T, H], last [N, H])``.
+
+    Equal to ``nn.GRU(batch_first=True)`` (tests/test_rnn.py), gradients included.
+    """
+    weights = _layer0(gru, nn.GRU)
+    h = x.new_zeros(_sequence(x, gru).shape[0], gru.hidden_size) if h0 is None else h0
+    states = []
+    for t in range(x.shape[1]):
+        h = gru_step(x[:, t], h, *weights)
+        states.append(h)
+    return torch.stack(states, dim=1), h
+
+
+def lstm_forward(lstm: nn.LSTM, x: torch.Tensor, h0: torch.Tensor | None = None,
+                 c0: torch.Tensor | None = None):
+    """``lstm_step`` unrolled with ``lstm``'s weights: ``(outputs [N, T, H], (h, c))``."""
+    weights = _layer0(lstm, nn.LSTM)
+    zeros = x.new_zeros(_sequence(x, lstm).shape[0], lstm.hidden_size)
+    h = zeros if h0 is None else h0
+    c = zeros if c0 is None else c0
+    outputs = []
+    for t in range(x.shape[1]):
+        h, c = lstm_step(x[:, t], h, c, *weights)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1), (h, c)

@@ -223,6 +223,53 @@ class FCN(nn.Module):
         return self.up2(scores)  # full size
 
 
+UPSAMPLING = ("learned", "bilinear", "nearest")
+
+
+class FCNParts(NamedTuple):
+    score8: torch.Tensor  # [N, K, H/8, W/8] class scores of the deepest map
+    score4: torch.Tensor  # [N, K, H/4, W/4] the 1/4 map's scores (first skip)
+    score2: torch.Tensor  # [N, K, H/2, W/2] the 1/2 map's scores (second skip)
+
+
+def fcn_parts(model: FCN, x: torch.Tensor) -> FCNParts:
+    """The three class-score maps an ``FCN`` combines on its way up (the costly part)."""
+    half = model.down1(x)
+    quarter = model.down2(half)
+    return FCNParts(model.score8(model.deep(model.down3(quarter))), model.score4(quarter),
+                    model.score2(half))
+
+
+def fcn_combine(model: FCN, parts: FCNParts, *, skips: int = 2,
+                upsample: str = "learned") -> torch.Tensor:
+    """Upsample and add an ``FCN``'s score maps: class scores [N, K, H, W].
+
+    ``skips=2, upsample="learned"`` is what ``model`` does; ``skips`` 1 drops the 1/2 map's
+    scores, 0 the 1/4 map's too (only the 1/8 scores, upsampled: FCN-32s's idea);
+    ``upsample`` replaces each learned x2 transposed convolution by fixed bilinear or
+    nearest upsampling.
+    """
+    skips = as_number(skips, "skips", minimum=0, maximum=2, integer=True)
+    if upsample not in UPSAMPLING:
+        raise ValueError(f"upsample must be one of {UPSAMPLING}, got {upsample!r}")
+
+    def up(layer: nn.Module, scores: torch.Tensor) -> torch.Tensor:
+        if upsample == "learned":
+            return layer(scores)
+        extra = {"align_corners": False} if upsample == "bilinear" else {}
+        return F.interpolate(scores, scale_factor=2, mode=upsample, **extra)
+
+    scores = up(model.up8, parts.score8) + (parts.score4 if skips >= 1 else 0)  # 1/4
+    scores = up(model.up4, scores) + (parts.score2 if skips >= 2 else 0)  # 1/2
+    return up(model.up2, scores)
+
+
+def fcn_scores(model: FCN, x: torch.Tensor, *, skips: int = 2,
+               upsample: str = "learned") -> torch.Tensor:
+    """``fcn_combine(model, fcn_parts(model, x), ...)``: ``model(x)`` at the defaults."""
+    return fcn_combine(model, fcn_parts(model, x), skips=skips, upsample=upsample)
+
+
 class UNet(nn.Module):
     """An encoder-decoder in the U-Net way (Ronneberger et al., 2015; DeconvNet and SegNet
     are the same shape without the skips): the encoder halves the size three times, the

@@ -27,6 +27,7 @@ from course_utils.detection import (
     noisy_detections,
     roi_pool,
     scene_targets,
+    voc_ap,
 )
 
 # --- anchors ---------------------------------------------------------------------------
@@ -317,6 +318,38 @@ def test_map_hand_worked_cases():
     assert result.map50 == 1.0
     # two of three objects found, both ranked first: precision 1 up to recall 2/3
     assert interpolated_ap(np.array([1 / 3, 2 / 3]), np.array([1.0, 1.0])) == 67 / 101
+
+
+def _slow_voc_ap(recall, precision, eleven_point):
+    """VOC's devkit (VOCevalcls / voc_eval.py), written out as the devkit does it."""
+    if eleven_point:
+        pairs = list(zip(recall, precision, strict=True))
+        return sum(max([p for r, p in pairs if r >= level], default=0.0)
+                   for level in np.linspace(0, 1, 11)) / 11
+    mrec, mpre = [0.0, *recall, 1.0], [0.0, *precision, 0.0]
+    for i in range(len(mpre) - 2, -1, -1):
+        mpre[i] = max(mpre[i], mpre[i + 1])
+    return sum((mrec[i + 1] - mrec[i]) * mpre[i + 1] for i in range(len(mrec) - 1)
+               if mrec[i + 1] != mrec[i])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("eleven_point", [False, True])
+def test_voc_ap_equals_the_devkit_formula(seed, eleven_point):
+    targets = scene_targets(make_scenes(20, seed=seed, max_objects=4))
+    result = mean_average_precision(noisy_detections(targets, seed=seed), targets)
+    for curve in result.curves.values():
+        ours = voc_ap(curve.recall, curve.precision, eleven_point=eleven_point)
+        slow = _slow_voc_ap(curve.recall.tolist(), curve.precision.tolist(), eleven_point)
+        assert ours == pytest.approx(slow, abs=1e-12)
+
+
+def test_voc_and_coco_ap_hand_worked():
+    recall, precision = np.array([1 / 3, 2 / 3]), np.array([1.0, 1.0])
+    assert voc_ap(recall, precision) == pytest.approx(2 / 3)  # area up to recall 2/3
+    assert voc_ap(recall, precision, eleven_point=True) == pytest.approx(7 / 11)  # 0, .., 0.6
+    assert interpolated_ap(recall, precision) == 67 / 101  # 0, 0.01, .., 0.66
+    assert voc_ap(np.zeros(0), np.zeros(0)) == 0.0
 
 
 def test_duplicate_detections_are_false_positives():

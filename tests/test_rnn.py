@@ -8,6 +8,9 @@ from torch import nn
 from course_utils.rnn import (
     VanillaRNN,
     gradient_through_time,
+    gru_forward,
+    gru_step,
+    lstm_forward,
     rnn_backward,
     rnn_forward,
     rnn_step,
@@ -111,3 +114,61 @@ def test_bad_inputs_say_what_is_wrong():
     with pytest.raises(ValueError, match="finite"):
         rnn_forward(np.full((1, 2, 3), np.nan), np.zeros((1, 4)), np.zeros((4, 3)),
                     np.zeros((4, 4)), np.zeros(4))
+
+
+# --- GRU and LSTM against nn.GRU / nn.LSTM with the same (shared) weights ------------------
+
+@pytest.mark.parametrize(("n", "t", "d", "h", "o"), SIZES)
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_gru_forward_matches_nn_gru_outputs_and_gradients(n, t, d, h, o, with_h0):
+    torch.manual_seed(n * 100 + t)
+    gru = nn.GRU(d, h, batch_first=True).double()
+    x = torch.randn(n, t, d, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(n, h, dtype=torch.float64) if with_h0 else None
+    ours, last = gru_forward(gru, x, h0)
+    theirs, their_last = gru(x, None if h0 is None else h0[None])
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)  # float64: rounding only
+    torch.testing.assert_close(last, their_last[0], rtol=1e-12, atol=1e-12)
+    upstream = torch.randn_like(ours)
+    mine = torch.autograd.grad(ours, [x, *gru.parameters()], upstream)
+    ref = torch.autograd.grad(theirs, [x, *gru.parameters()], upstream)
+    for a, b in zip(mine, ref, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "t", "d", "h", "o"), SIZES)
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_forward_matches_nn_lstm_outputs_and_gradients(n, t, d, h, o, with_state):
+    torch.manual_seed(n * 100 + t + 1)
+    lstm = nn.LSTM(d, h, batch_first=True).double()
+    x = torch.randn(n, t, d, dtype=torch.float64, requires_grad=True)
+    h0, c0 = (torch.randn(n, h, dtype=torch.float64) for _ in range(2))
+    ours, (h_t, c_t) = lstm_forward(lstm, x, *((h0, c0) if with_state else ()))
+    theirs, (their_h, their_c) = lstm(x, (h0[None], c0[None]) if with_state else None)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(h_t, their_h[0], rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(c_t, their_c[0], rtol=1e-12, atol=1e-12)
+    upstream = torch.randn_like(ours)
+    mine = torch.autograd.grad(ours, [x, *lstm.parameters()], upstream)
+    ref = torch.autograd.grad(theirs, [x, *lstm.parameters()], upstream)
+    for a, b in zip(mine, ref, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_gru_update_gate_at_one_copies_the_state():
+    """Hand-worked: z = 1 (a huge update-gate bias) keeps h exactly; z = 0 takes the candidate."""
+    gru = nn.GRU(2, 3).double()
+    with torch.no_grad():
+        gru.bias_ih_l0[3:6] = 1e3  # z's bias: sigmoid = 1
+    x, h = torch.randn(4, 2, dtype=torch.float64), torch.randn(4, 3, dtype=torch.float64)
+    weights = (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+    assert torch.equal(gru_step(x, h, *weights).detach(), h)
+
+
+def test_gated_cells_bad_inputs():
+    with pytest.raises(ValueError, match="one-layer"):
+        gru_forward(nn.GRU(2, 3, num_layers=2), torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match="one-layer, one-direction LSTM"):
+        lstm_forward(nn.GRU(2, 3), torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match=r"x must be \[N, T, 2\]"):
+        gru_forward(nn.GRU(2, 3), torch.zeros(2, 3))

@@ -19,6 +19,7 @@ from course_utils.segmentation import (
     centre_patches,
     class_weights,
     convolutionalise,
+    fcn_scores,
     instance_map,
     linear_to_conv,
     mask_branch,
@@ -101,6 +102,27 @@ def test_segmentation_networks_keep_the_size(cls, size):
     model = cls(width=4).eval()
     with torch.no_grad():
         assert model(torch.rand(2, 3, size, size)).shape == (2, len(CLASSES), size, size)
+
+
+def test_fcn_scores_is_the_fcn_and_its_variants_differ_where_they_should():
+    torch.manual_seed(3)
+    model, x = FCN(width=4).eval(), torch.rand(2, 3, 24, 40)  # non-square
+    with torch.no_grad():
+        torch.testing.assert_close(fcn_scores(model, x), model(x), rtol=0, atol=0)
+        quarter = model.down2(model.down1(x))
+        eighth = model.score8(model.deep(model.down3(quarter)))
+        # no skips, nearest: the 1/8 scores, each repeated 8 x 8 times
+        nearest = eighth.repeat_interleave(8, dim=2).repeat_interleave(8, dim=3)
+        torch.testing.assert_close(fcn_scores(model, x, skips=0, upsample="nearest"), nearest)
+        # one skip, bilinear: F.interpolate at each x2
+        up = lambda s: F.interpolate(s, scale_factor=2, mode="bilinear", align_corners=False)  # noqa: E731
+        expected = up(up(up(eighth) + model.score4(quarter)))
+        torch.testing.assert_close(fcn_scores(model, x, skips=1, upsample="bilinear"), expected)
+        assert not torch.allclose(fcn_scores(model, x, skips=1), model(x))
+    with pytest.raises(ValueError, match="upsample must be one of"):
+        fcn_scores(model, x, upsample="cubic")
+    with pytest.raises(ValueError, match="skips"):
+        fcn_scores(model, x, skips=3)
 
 
 def test_bilinear_upsampler_starts_as_bilinear_interpolation():

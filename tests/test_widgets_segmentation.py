@@ -9,7 +9,7 @@ import torch  # noqa: E402
 
 from course_utils.metrics import per_class_iou  # noqa: E402
 from course_utils.plotting import CLASS_PALETTE, colourise  # noqa: E402
-from course_utils.segmentation import FCN, UNet  # noqa: E402
+from course_utils.segmentation import FCN, UNet, fcn_scores  # noqa: E402
 from course_utils.widgets import SegmentationViewer  # noqa: E402
 
 
@@ -49,6 +49,27 @@ def test_viewer_switches_models_and_takes_given_scenes():
     viewer.model.value = "b"
     assert not np.allclose(viewer.current, a)
     assert set(viewer.dataset_iou) == {"a", "b"}
+
+
+def test_fcn_controls_run_the_chosen_variant():
+    torch.manual_seed(2)
+    images, targets = torch.rand(3, 3, 32, 32), torch.randint(0, 4, (3, 32, 32))
+    fcn = FCN(width=4)
+    viewer = SegmentationViewer({"fcn": fcn, "unet": UNet(width=4)}, images, targets)
+    full, drawn = viewer.current.copy(), viewer.plot.image.value
+    viewer.scene.value = 1
+    viewer.skips.value = 0
+    viewer.upsample.value = "nearest"
+    with torch.no_grad():
+        expected = fcn_scores(fcn.eval(), images[1:2], skips=0, upsample="nearest").softmax(1)[0]
+    np.testing.assert_allclose(viewer.current, expected.numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(viewer.current, full) and viewer.plot.image.value != drawn
+    assert "1/8 scores only, nearest upsampling" in viewer.status.value
+    key = ("fcn", 0, "nearest")
+    np.testing.assert_allclose(viewer.dataset_iou[key], per_class_iou(
+        targets.numpy(), viewer.probabilities[key].argmax(1), num_classes=4), equal_nan=True)
+    viewer.model.value = "unet"
+    assert viewer.skips.disabled and viewer.upsample.disabled
 
 
 def test_colourise_paints_class_ids():

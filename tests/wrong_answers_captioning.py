@@ -9,6 +9,12 @@ def _grams(words, n):
     return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
 
 
+def _rnn_step_in_place(x, s, U, W, b):
+    """The right new states, but written into s_prev (the caller's array) and returned."""
+    s[:] = np.tanh(x @ U.T + s @ W.T + b)
+    return s
+
+
 WRONG = {
     "13.rnn_step": [
         lambda x, s, U, W, b: x @ U.T + s @ W.T + b,  # no tanh
@@ -16,6 +22,7 @@ WRONG = {
         lambda x, s, U, W, b: np.tanh(x @ U.T + b),  # forgets the state
         lambda x, s, U, W, b: np.tanh(x @ U + s @ W + b),  # untransposed: shapes fail
         lambda x, s, U, W, b: np.tanh(x @ U.T + s @ W + b),  # W s read as s W
+        _rnn_step_in_place,  # right numbers, written over the caller's s_prev
     ],
     "13.clipped_precision": [
         # unclipped: every n-gram found in some reference counts
@@ -30,6 +37,9 @@ WRONG = {
         lambda refs, cand, n: sum(min(c, max(_grams(r, n)[g] for r in refs))
                                   for g, c in _grams(cand, n).items()),
         lambda refs, cand, n: 1.0,
+        # clipped by the first reference only, not the best one
+        lambda refs, cand, n: sum(min(c, _grams(refs[0], n)[g]) for g, c in _grams(cand, n).items())
+        / sum(_grams(cand, n).values()),
     ],
     "13.beam_step": [
         # the words alone, without the beams' own scores
@@ -45,5 +55,9 @@ WRONG = {
         lambda s, lp, k: (np.argsort(-(s[:, None] * lp).ravel(), kind="stable")[:k] // lp.shape[1],
                           np.argsort(-(s[:, None] * lp).ravel(), kind="stable")[:k] % lp.shape[1],
                           np.sort((s[:, None] * lp).ravel())[::-1][:k]),
+        # the flat index split by the number of beams B instead of the vocabulary size V
+        lambda s, lp, k: (np.argsort(-(s[:, None] + lp).ravel(), kind="stable")[:k] % lp.shape[0],
+                          np.argsort(-(s[:, None] + lp).ravel(), kind="stable")[:k] // lp.shape[0],
+                          np.sort((s[:, None] + lp).ravel())[::-1][:k]),
     ],
 }

@@ -18,11 +18,16 @@ from course_utils.metrics.captioning import modified_precision
 @exercise("13.rnn_step", title="one step of a recurrent network (deck 000)")
 def _rnn_step(answer) -> None:
     rng = np.random.default_rng(13)
-    for n, d, h in ((1, 2, 3), (4, 3, 5), (2, 6, 4)):
+    for n, d, h in ((1, 2, 3), (4, 3, 5), (2, 6, 4), (5, 3, 5), (3, 3, 3)):  # N = H, D = H too
         x, s_prev = rng.normal(size=(n, d)), rng.normal(size=(n, h))
         U, W, b = rng.normal(size=(h, d)), rng.normal(size=(h, h)), rng.normal(size=h)
-        got = answer_array(answer(x.copy(), s_prev.copy(), U.copy(), W.copy(), b.copy()),
-                           "rnn_step(x, s_prev, U, W, b)", shape=(n, h))
+        given = [v.copy() for v in (x, s_prev, U, W, b)]
+        out = answer(*given)
+        if any(out is v for v in given) or not all(
+                np.array_equal(g, v) for g, v in zip(given, (x, s_prev, U, W, b), strict=True)):
+            raise CheckFailed("return the new states as a new array: your function changed "
+                              "(or returned) an input, and the caller still needs s_prev")
+        got = answer_array(out, "rnn_step(x, s_prev, U, W, b)", shape=(n, h))
         cell = torch.nn.RNNCell(d, h).double()
         with torch.no_grad():
             for p, v in ((cell.weight_ih, U), (cell.weight_hh, W), (cell.bias_ih, b)):
@@ -72,11 +77,26 @@ def _clipped_to_sum(refs, cand, n):
     return sum(min(c, total[g]) for g, c in grams.items()) / sum(grams.values())
 
 
+def _random_cases(seed: int = 13):
+    """Sentences over a small vocabulary (so n-grams repeat), 1..3 references, n = 1..4."""
+    rng = np.random.default_rng(seed)
+    words = ["a", "red", "blue", "circle", "square", "left", "of"]
+    for _ in range(12):
+        n = int(rng.integers(1, 5))
+        refs = [list(rng.choice(words, int(rng.integers(n, 12)))) for _ in range(
+            int(rng.integers(1, 4)))]
+        yield refs, list(rng.choice(words, int(rng.integers(n, 12)))), n
+
+
 @exercise("13.clipped_precision", title="BLEU's modified (clipped) n-gram precision")
 def _clipped_precision(answer) -> None:
-    for refs, cand, n in _CASES:
-        got = answer_number(answer([list(r) for r in refs], list(cand), n),
+    for refs, cand, n in [*_CASES, *_random_cases()]:
+        given_refs, given_cand = [list(r) for r in refs], list(cand)
+        got = answer_number(answer(given_refs, given_cand, n),
                             f"clipped_precision(references, candidate, n={n})")
+        if given_refs != [list(r) for r in refs] or given_cand != list(cand):
+            raise CheckFailed("your function changed the word lists it was given (sorted or "
+                              "removed words?): count on copies")
         hit, total = modified_precision(refs, cand, n)
         expected = hit / total
         if np.isclose(got, expected):
@@ -103,7 +123,7 @@ def _all_extensions(scores, log_probs):
 @exercise("13.beam_step", title="one step of beam search")
 def _beam_step(answer) -> None:
     rng = np.random.default_rng(7)
-    for b, v, width in ((1, 4, 2), (3, 5, 3), (2, 6, 4), (4, 3, 5)):
+    for b, v, width in ((1, 4, 2), (3, 5, 3), (2, 6, 4), (4, 3, 5), (3, 3, 4), (5, 2, 6)):
         scores = np.sort(-rng.exponential(2.0, size=b))[::-1]
         logits = rng.normal(size=(b, v)) * 2
         log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
@@ -136,6 +156,11 @@ def _beam_hint(scores, log_probs, width, expected, pairs, score) -> None:
     if pairs == list(zip((flat // v).tolist(), (flat % v).tolist(), strict=True)):
         raise CheckFailed("you ranked the words alone: add each beam's own score, "
                           "scores[i] + log_probs[i, w]")
+    b = log_probs.shape[0]
+    total = np.argsort(-(scores[:, None] + log_probs).reshape(-1), kind="stable")[:width]
+    if pairs == list(zip((total % b).tolist(), (total // b).tolist(), strict=True)):
+        raise CheckFailed("flat index k of a [B, V] array is beam k // V and word k % V "
+                          "(rows are beams): split by V, not by B")
     if len({i for i, _ in pairs}) == len(pairs) and len({i for i, _ in expected}) < width:
         raise CheckFailed("you kept one word per beam; the best extensions may all come "
                           "from the same beam: rank all B x V of them together")

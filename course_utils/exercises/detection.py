@@ -16,6 +16,12 @@ _IOU_CASES = [
     ((0, 0, 10, 10), (2, 3, 5, 7)),  # one inside the other
     ((1, 1, 5, 4), (1, 1, 5, 4)),  # identical
     ((0, 0, 10, 10), (0, 0, 10, 5)),  # half
+    ((0, 0, 40, 4), (10, -2, 14, 30)),  # a wide box and a tall one, crossing
+    ((-8, -5, -2, 3), (-5, -1, 6, 9)),  # negative coordinates
+    ((0, 0, 10, 10), (3, 3, 3, 8)),  # a zero-width box (a line) inside another: IoU 0
+    ((0, 0, 10, 10), (4, 4, 4, 4)),  # a point
+    ((0.25, 0.5, 0.75, 2.5), (0.5, 0.5, 1.5, 1.0)),  # boxes smaller than a pixel
+    ((0, 0, 1000, 600), (500, 300, 1500, 900)),  # large, non-square
 ]
 
 
@@ -61,9 +67,11 @@ def _iou(answer) -> None:
         wh = rng.uniform(1, 30, (2, 2))
         cases.append((tuple(np.r_[xy[0], xy[0] + wh[0]]), tuple(np.r_[xy[1], xy[1] + wh[1]])))
     for a, b in cases:
-        got = answer_number(answer(tuple(map(float, a)), tuple(map(float, b))), "iou(a, b)")
-        if not np.isclose(got, _iou_reference(a, b), rtol=1e-6, atol=1e-9):
-            raise CheckFailed(_iou_hint(a, b, got))
+        for first, second in ((a, b), (b, a)):  # IoU is symmetric: both orders
+            got = answer_number(answer(tuple(map(float, first)), tuple(map(float, second))),
+                                "iou(a, b)")
+            if not np.isclose(got, _iou_reference(first, second), rtol=1e-6, atol=1e-9):
+                raise CheckFailed(_iou_hint(first, second, got))
 
 
 def _nms_cases():
@@ -73,6 +81,15 @@ def _nms_cases():
     scores = np.array([0.9, 0.8, 0.7, 0.95, 0.6, 0.3])
     yield boxes, scores, 0.5  # box 3 overlaps box 0 by exactly 0.5: both stay
     yield boxes, scores, 0.3
+    # a chain: 0 suppresses 1, 1 would suppress 2, but 1 is gone, so 2 stays (IoU 0.43, 0.11)
+    chain = np.array([[0.0, 0, 10, 10], [4, 0, 14, 10], [8, 0, 18, 10]])
+    yield chain, np.array([0.9, 0.8, 0.7]), 0.3
+    # wide and tall boxes, a zero-area box (IoU 0 with everything), thresholds 0 and 1
+    odd = np.array([[0.0, 0, 40, 4], [10, -2, 14, 30], [0, 1, 40, 5], [5, 5, 5, 9],
+                    [12, 0, 13, 29]])
+    odd_scores = np.array([0.5, 0.9, 0.4, 0.95, 0.7])
+    for threshold in (0.0, 0.2, 1.0):
+        yield odd, odd_scores, threshold
     yield np.zeros((0, 4)), np.zeros(0), 0.5
     yield boxes[:1], scores[:1], 0.5
     rng = np.random.default_rng(7)
@@ -95,12 +112,23 @@ def _greedy(iou: np.ndarray, scores: np.ndarray, threshold: float, *,
     return keep
 
 
+def _suppress_by_all_higher(iou: np.ndarray, scores: np.ndarray, threshold: float) -> list[int]:
+    """The slip of comparing with every higher-scoring box, suppressed ones included."""
+    order = np.argsort(-scores, kind="stable").tolist()
+    return [i for n, i in enumerate(order) if not any(iou[i, k] > threshold for k in order[:n])]
+
+
 @exercise("11.nms_boxes", title="greedy non-maximum suppression")
 def _nms(answer) -> None:
     for boxes, scores, threshold in _nms_cases():
         expected = tv.nms(torch.tensor(boxes), torch.tensor(scores), threshold).tolist()
-        got = answer_array(answer(boxes.copy(), scores.copy(), threshold),
+        given_boxes, given_scores = boxes.copy(), scores.copy()
+        got = answer_array(answer(given_boxes, given_scores, threshold),
                            "nms_boxes(boxes, scores, iou_threshold)", shape=(None,), dtype="int")
+        if not (np.array_equal(given_boxes, boxes) and np.array_equal(given_scores, scores)):
+            raise CheckFailed("your function changed the boxes or scores it was given (e.g. "
+                              "set suppressed scores to 0 in place): work on a copy, the "
+                              "caller still needs them")
         got = got.tolist()
         if got == expected:
             continue
@@ -117,6 +145,9 @@ def _nms(answer) -> None:
         if got == _greedy(iou, scores, threshold, first_only=True):
             raise CheckFailed("compare each box with every box kept so far, not only with the "
                               "best one")
+        if got == _suppress_by_all_higher(iou, scores, threshold):
+            raise CheckFailed("a box is dropped only by a box that was KEPT: a higher-scoring "
+                              "box that was itself suppressed suppresses nothing")
         raise CheckFailed(f"for {len(boxes)} boxes at iou_threshold={threshold} the kept "
                           f"indices are {expected}, you returned {got}: take the boxes by "
                           "decreasing score; keep one unless its IoU with an already kept "

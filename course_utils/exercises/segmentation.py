@@ -22,6 +22,10 @@ def _iou_cases():
     pred = np.where(rng.random((2, 6, 6)) < 0.8, target, 3)
     pred[0, :, :2], target[0, :, :2] = 1, 1  # image 0 is easy, image 1 hard
     cases.append((target, pred, 4))
+    one = rng.integers(0, 3, size=(5, 9))  # one map without an image axis, not square
+    cases.append((one, np.where(rng.random((5, 9)) < 0.6, one, 2), 3))
+    last = rng.integers(0, 5, size=(4, 3, 7))  # every class present, the last one too
+    cases.append((last, np.where(rng.random(last.shape) < 0.5, last, 4), 5))
     return cases
 
 
@@ -39,6 +43,13 @@ def _iou_hint(got, target, pred, k) -> str:
         return "that is pixel accuracy; IoU divides by the union, per class, then averages"
     if np.isclose(got, np.mean(np.divide(inter, union, out=np.zeros(k), where=union > 0))):
         return "a class in neither map has no IoU (0 / 0): leave it out of the mean"
+    in_target = [c for c in range(k) if truth[c] > 0]
+    if np.isclose(got, np.mean(inter[in_target] / union[in_target])) and any(
+            union[c] > 0 and truth[c] == 0 for c in range(k)):
+        return ("a class the prediction uses but the target lacks still counts (its IoU is "
+                "0): average over the classes in either map")
+    if np.isclose(got, np.mean([inter[c] / union[c] for c in range(k - 1) if union[c] > 0])):
+        return "classes are 0 .. num_classes - 1: range(num_classes) includes the last one"
     if np.isclose(got, np.mean(inter[truth > 0] / truth[truth > 0])):
         return ("you divided by the class's true pixels only; the union also holds the "
                 "pixels predicted as the class that are not")
@@ -52,8 +63,12 @@ def _iou_hint(got, target, pred, k) -> str:
 @exercise("12.class_mean_iou", title="mean intersection over union of two class maps")
 def _mean_iou(answer) -> None:
     for target, pred, k in _iou_cases():
-        got = answer_number(answer(target.copy(), pred.copy(), k),
+        given_target, given_pred = target.copy(), pred.copy()
+        got = answer_number(answer(given_target, given_pred, k),
                             f"class_mean_iou(target, pred, {k})")
+        if not (np.array_equal(given_target, target) and np.array_equal(given_pred, pred)):
+            raise CheckFailed("your function changed the class maps it was given: compare "
+                              "them without writing into them")
         expected = _reference_iou(target, pred, k)
         if not np.isclose(got, expected, rtol=1e-9, atol=1e-12):
             raise CheckFailed(f"for target and pred of shape {target.shape} with {k} classes "
