@@ -44,8 +44,11 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
                                         "descent, mini-batches, momentum, Adam"),
         ("05", "training_deep_networks", "vanishing gradients; initialisation; dropout and "
                                          "ensembles; a PyTorch training loop"),
-        ("06", "convolution_and_kernels", "blur, sharpen, Sobel on real photos; convolution "
-                                          "from loops to im2col, checked against torch"),
+        ("06", "convolution_and_kernels", "blur, sharpen, Sobel on real photos and a kernel "
+                                          "editor (your own photo too); convolution from loops "
+                                          "to a visible im2col, checked against torch; "
+                                          "max-pool backward exercise; equivariance vs "
+                                          "invariance"),
         ("07", "cnn_layer_arithmetic", "output sizes, padding, stride, pooling, receptive "
                                        "fields; parameters, memory and FLOPs per layer"),
         ("08", "cnn_classifier", "conv -> ReLU -> pool -> FC; LeNet-5; training on real "
@@ -55,7 +58,8 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
         ("10", "transfer_learning", "a real ImageNet-pretrained network offline; feature "
                                     "extraction vs fine-tuning vs from scratch"),
         ("11", "object_detection", "IoU; sliding windows; R-CNN to Faster R-CNN; SSD and "
-                                   "YOLO; non-maximum suppression; mAP"),
+                                   "YOLO; non-maximum suppression; mAP; a real pretrained "
+                                   "face detector (MTCNN) on real photos"),
         ("12", "segmentation", "semantic vs instance; fully convolutional networks; "
                                "upsampling; pixel accuracy and mean IoU; Mask R-CNN"),
         ("13", "rnn_captioning", "recurrent networks; image captioning with CNN features "
