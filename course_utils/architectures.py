@@ -6,6 +6,10 @@ concatenated along the channels, naive or with 1x1 "bottleneck" reductions (deck
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -82,7 +86,7 @@ class BottleneckBlock(nn.Module):
         return torch.relu(self.body(x) + self.shortcut(x))
 
 
-class _PlainPair(nn.Module):
+class PlainPair(nn.Module):
     """Two conv-BN-ReLU layers, with or without an identity shortcut around them."""
 
     def __init__(self, channels: int, residual: bool):
@@ -109,7 +113,7 @@ def depth_net(depth: int, *, residual: bool, channels: int = 16, classes: int = 
     torch.manual_seed(seed)
     return nn.Sequential(
         nn.Conv2d(1, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(),
-        *[_PlainPair(channels, residual) for _ in range((depth - 2) // 2)],
+        *[PlainPair(channels, residual) for _ in range((depth - 2) // 2)],
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, classes))
 
 
@@ -165,3 +169,183 @@ def vgg16(classes: int = 1000) -> nn.Sequential:
             c = v
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(7 * 7 * 512, 4096), nn.ReLU(),
                          nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, classes))
+
+
+# -- ILSVRC results, for the decks' "who won" claims ------------------------------------------
+
+class ILSVRCEntry(NamedTuple):
+    year: int
+    task: str  # "classification" (top-5 error) or "localisation" (localisation error)
+    place: int
+    team: str
+    network: str
+    error: float  # percent, on the test set, as the challenge reported it
+
+
+# Russakovsky et al., "ImageNet Large Scale Visual Recognition Challenge", IJCV 2015 (results
+# tables); Krizhevsky et al. 2012; Szegedy et al. 2015 (GoogLeNet, table 2); Simonyan &
+# Zisserman 2015 (VGG, tables 7 and 8); He et al. 2016 (ResNet, 3.57% top-5).
+ILSVRC_RESULTS: tuple[ILSVRCEntry, ...] = (
+    ILSVRCEntry(2011, "classification", 1, "XRCE", "Fisher vectors (no CNN)", 25.8),
+    ILSVRCEntry(2012, "classification", 1, "SuperVision", "AlexNet", 15.3),
+    ILSVRCEntry(2012, "classification", 2, "ISI", "Fisher vectors (no CNN)", 26.2),
+    ILSVRCEntry(2013, "classification", 1, "Clarifai", "ZFNet", 11.7),
+    ILSVRCEntry(2014, "classification", 1, "GoogLeNet", "GoogLeNet", 6.7),
+    ILSVRCEntry(2014, "classification", 2, "VGG", "VGG", 7.3),
+    ILSVRCEntry(2014, "localisation", 1, "VGG", "VGG", 25.3),
+    ILSVRCEntry(2014, "localisation", 2, "GoogLeNet", "GoogLeNet", 26.4),
+    ILSVRCEntry(2015, "classification", 1, "MSRA", "ResNet", 3.6),
+)
+
+
+def ilsvrc_entry(year: int, task: str, place: int = 1) -> ILSVRCEntry:
+    """The entry that took ``place`` in ILSVRC ``year``'s ``task`` (from ``ILSVRC_RESULTS``)."""
+    for entry in ILSVRC_RESULTS:
+        if (entry.year, entry.task, entry.place) == (year, task, place):
+            return entry
+    known = sorted({(e.year, e.task, e.place) for e in ILSVRC_RESULTS})
+    raise ValueError(f"no ILSVRC entry for year={year}, task={task!r}, place={place}; "
+                     f"the table holds {known}")
+
+
+# -- pre-activation blocks, NiN heads and dense blocks ----------------------------------------
+
+class PreActResidualBlock(nn.Module):
+    """He et al. 2016b ("Identity mappings"): BN-ReLU-conv3x3-BN-ReLU-conv3x3, plus the input,
+    and nothing after the addition, so the shortcut is a pure identity: y = x + F(x).
+
+    ``branch`` is F alone (for comparing gradients). Same channels, stride 1 only.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        channels = as_number(channels, "channels", minimum=1, integer=True)
+        self.branch = nn.Sequential(
+            nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, channels, 3, 1, 1, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.branch(x)
+
+
+def input_gradient(fn, x: torch.Tensor, upstream: torch.Tensor) -> torch.Tensor:
+    """dL/dx by autograd for L = sum(upstream * fn(x)): the gradient ``fn`` sends back."""
+    x = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad((fn(x) * upstream).sum(), x)
+    return grad
+
+
+def nin_head(c_in: int, classes: int) -> nn.Sequential:
+    """Network in Network's head (Lin et al. 2014): a 1x1 convolution to one map per class,
+    then global average pooling: ``[N, c_in, H, W] -> [N, classes]``, for any H and W."""
+    return nn.Sequential(nn.Conv2d(c_in, classes, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def fc_head(c_in: int, height: int, width: int, classes: int) -> nn.Sequential:
+    """AlexNet/VGG's head for comparison: flatten ``c_in x height x width``, one linear layer."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(c_in * height * width, classes))
+
+
+class DenseLayer(nn.Module):
+    """DenseNet-B layer (Huang et al. 2017): BN-ReLU-conv1x1 (to bn_size x growth)-BN-ReLU-
+    conv3x3 (to growth); its ``growth`` new maps are concatenated to its input."""
+
+    def __init__(self, c_in: int, growth: int, bn_size: int = 4):
+        super().__init__()
+        self.norm1, self.relu1 = nn.BatchNorm2d(c_in), nn.ReLU()
+        self.conv1 = nn.Conv2d(c_in, bn_size * growth, 1, bias=False)
+        self.norm2, self.relu2 = nn.BatchNorm2d(bn_size * growth), nn.ReLU()
+        self.conv2 = nn.Conv2d(bn_size * growth, growth, 3, padding=1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        new = self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
+        return torch.cat([x, new], 1)  # concatenation, where ResNet adds
+
+
+class DenseBlock(nn.Sequential):
+    """``layers`` dense layers: c_in channels in, c_in + layers x growth out (same H, W).
+
+    Parameter names follow torchvision's ``_DenseBlock`` (``denselayer1.conv1.weight``...), so
+    its weights load into ours and the two can be compared output for output.
+    """
+
+    def __init__(self, layers: int, c_in: int, growth: int, bn_size: int = 4):
+        layers = as_number(layers, "layers", minimum=1, integer=True)
+        super().__init__()
+        for i in range(layers):
+            self.add_module(f"denselayer{i + 1}", DenseLayer(c_in + i * growth, growth, bn_size))
+
+
+# -- the architecture explorer's numbers (notebook 09's widget) -------------------------------
+
+# label: (LayerRow attribute, Summary total, unit)
+COSTS = {"parameters (M)": ("params", "total_params", 1e6),
+         "G-MACs": ("macs", "total_macs", 1e9),
+         "activations (MB)": ("activation_bytes", "activation_bytes", 1e6)}
+
+
+def cost_profile(table) -> dict[str, np.ndarray]:
+    """Cumulative share (0..1) of each cost along a network's layers with weights.
+
+    Args:
+        table: an ``arithmetic.summary`` of the network.
+
+    Returns:
+        ``{cost name: array [L]}`` over the L conv and linear layers, in forward order; a
+        layer's activations count those of every layer up to the next weighted one.
+    """
+    names = [name for name, _, _ in COSTS.values()]
+    per_layer, current = [], None
+    for r in table.rows:
+        if r.kind in ("Conv2d", "Linear"):
+            current = dict.fromkeys(names, 0)
+            per_layer.append(current)
+        if current is not None:
+            for name in names:
+                current[name] += getattr(r, name)
+    if not per_layer:
+        raise ValueError("cost_profile needs a summary with at least one Conv2d or Linear row")
+    out = {}
+    for label, (name, _, _) in COSTS.items():
+        values = np.array([layer[name] for layer in per_layer], dtype=float)
+        out[label] = np.cumsum(values) / values.sum()
+    return out
+
+
+_ZOO = {"AlexNet": ("alexnet", "AlexNet_Weights"), "VGG-16": ("vgg16", "VGG16_Weights"),
+        "GoogLeNet": ("googlenet", "GoogLeNet_Weights"),
+        "ResNet-18": ("resnet18", "ResNet18_Weights"),
+        "ResNet-50": ("resnet50", "ResNet50_Weights")}
+
+
+def zoo_models() -> dict[str, tuple]:
+    """torchvision's builders and weight enums for the five networks of notebook 09 (no
+    download: only the architecture is built; the weights' metadata ships in the package)."""
+    import torchvision
+
+    models = torchvision.models
+    out = {}
+    for label, (builder, weights) in _ZOO.items():
+        build = getattr(models, builder)
+        if builder == "googlenet":
+            def build(b=build):
+                return b(aux_logits=False, init_weights=False)
+        out[label] = (build, getattr(models, weights))
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def zoo_summaries(size: int = 224) -> dict:
+    """``{name: summary}`` of the five networks for one ``size`` x ``size`` colour image, and
+    each one's ImageNet top-1 from torchvision's weight metadata, as ``(summaries, top1)``.
+
+    Cached: building the five networks and running them once takes a few seconds.
+    """
+    size = as_number(size, "size", minimum=64, integer=True)
+    from course_utils.arithmetic import summary
+
+    tables, top1 = {}, {}
+    for name, (build, weights) in zoo_models().items():
+        tables[name] = summary(build(), (1, 3, size, size))
+        top1[name] = weights.IMAGENET1K_V1.meta["_metrics"]["ImageNet-1K"]["acc@1"]
+    return tables, top1

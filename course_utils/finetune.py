@@ -206,9 +206,11 @@ def train_small_cnn(model: nn.Module, x_train, y_train, x_test, y_test, *, epoch
 
 
 def face_methods(model: nn.Module, faces, y, *, features: np.ndarray,
-                 below_last: torch.Tensor, epochs: int = 30,
-                 scratch_epochs: int = 150) -> dict:
-    """The four ways to learn faces from a few labels, for ``learning_curve`` (notebook 10).
+                 below_last: torch.Tensor, epochs: int = 30) -> dict:
+    """Three ways to learn faces from a few labels, for ``learning_curve`` (notebook 10).
+
+    The from-scratch baseline is the same network with random weights, trained whole:
+    ``full_fine_tune_methods`` (too costly for every budget of a learning curve on a CPU).
 
     Args:
         model: the pretrained network. faces: [N, H, W] grayscale in [0, 1]; y: labels.
@@ -225,16 +227,11 @@ def face_methods(model: nn.Module, faces, y, *, features: np.ndarray,
         return train_top(top, below_last[tr], y[tr], below_last[te], y[te], epochs=epochs,
                          seed=seed).accuracy
 
-    def scratch(tr, te, seed):  # a small CNN on the original 25x25 images
-        torch.manual_seed(seed)
-        return train_small_cnn(SmallCNN(2), faces[tr], y[tr], faces[te], y[te],
-                               epochs=scratch_epochs, seed=seed)
-
     return {"pixels + probe": lambda tr, te, seed: probe_accuracy(faces[tr], y[tr], faces[te],
                                                                   y[te]),
             "ImageNet features + probe": lambda tr, te, seed: probe_accuracy(
                 features[tr], y[tr], features[te], y[te]),
-            "fine-tune last stage": fine_tune, "small CNN from scratch": scratch}
+            "fine-tune last stage": fine_tune}
 
 
 def project_2d(features, *, method: str = "pca", seed: int = 0) -> np.ndarray:
@@ -452,3 +449,123 @@ def fine_tune_frozen(model: nn.Module, task: FreezeTask, *, frozen_stages: int,
     top = trainable_top(model, frozen_stages=frozen_stages, classes=classes, seed=seed)
     return train_top(top, frozen[:n], task.y_train, frozen[n:], task.y_test, epochs=epochs,
                      lr=lr, head_lr=head_lr, seed=seed)
+
+
+# --- The whole network: full fine-tuning, the same architecture from scratch, augmentation ---
+
+
+def full_network(model: nn.Module, classes: int, *, pretrained: bool = True,
+                 seed: int = 0) -> nn.Module:
+    """A copy of the whole network, stem included, with a new ``classes``-way head.
+
+    ``pretrained=False`` gives the same architecture with timm's random initialisation
+    (``transfer.random_efficientnet_lite0``): the from-scratch baseline that differs from the
+    fine-tuned network only in its starting weights.
+    """
+    classes = as_number(classes, "classes", minimum=2, integer=True)
+    if pretrained:
+        net = copy.deepcopy(model)
+    else:
+        from course_utils.transfer import random_efficientnet_lite0
+
+        net = random_efficientnet_lite0(seed=seed)
+    torch.manual_seed(seed)
+    net.classifier = nn.Linear(net.num_features, classes)
+    return net
+
+
+def augment_batch(x: torch.Tensor, *, generator: torch.Generator, shift: int = 3) -> torch.Tensor:
+    """A random horizontal flip and a random shift of up to ``shift`` pixels per image
+    (zero padding, then a crop back to the size): new versions of the same labelled images."""
+    n, _, h, w = x.shape
+    flip = torch.rand(n, generator=generator) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    padded = nn.functional.pad(x, (shift, shift, shift, shift), value=-MEAN / STD)  # black
+    dy, dx = (torch.randint(0, 2 * shift + 1, (n,), generator=generator) for _ in range(2))
+    return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+
+
+@torch.no_grad()
+def _recalibrate_batch_norm(net: nn.Module, x: torch.Tensor) -> None:
+    """Running statistics of every batch norm from ``x`` through the final weights."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over the batches seen
+    net.train()
+    net(x)
+    net.eval()
+
+
+def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Tensor, y_test, *,
+               epochs: int = 15, lr: float = 5e-4, head_lr: float = 3e-3, augment: bool = False,
+               pretrained_statistics: bool = True, seed: int = 0) -> FineTune:
+    """Full-batch Adam on every parameter of ``net`` (``full_network``), new head at ``head_lr``.
+
+    Args:
+        lr: for the body (the pretrained layers, or the random ones from scratch).
+        augment: a new flip and shift of every training image at every step.
+        pretrained_statistics: keep batch norm in eval mode (ImageNet's statistics), as
+            ``train_top`` does; False (from scratch, where no statistics exist yet) trains
+            with batch statistics and recomputes the running ones on the training images.
+    """
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    y_train, y_test = torch.as_tensor(y_train), torch.as_tensor(y_test)
+    head = list(net.classifier.parameters())
+    body = [p for p in net.parameters() if all(p is not h for h in head)]
+    opt = torch.optim.Adam([{"params": body}, {"params": head, "lr": head_lr}], lr=lr)
+    net.train(not pretrained_statistics)
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(epochs):
+        x = augment_batch(x_train, generator=generator) if augment else x_train
+        loss = nn.functional.cross_entropy(net(x), y_train)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    seconds, cpu = (time.perf_counter() - start) / epochs, (time.process_time() - cpu) / epochs
+    if not pretrained_statistics:
+        _recalibrate_batch_norm(net, x_train)
+    net.eval()
+    with torch.no_grad():
+        acc = float((net(x_test).argmax(1) == y_test).float().mean())
+    return FineTune(acc, sum(p.numel() for p in net.parameters()), seconds, cpu)
+
+
+FULL_RECIPES = {  # None: the frozen variants, trained on cached features (train_top)
+    "pretrained, head only": None,
+    "pretrained, last stage": None,
+    "pretrained, all layers, body lr 5e-4": {"lr": 5e-4},
+    "pretrained, all layers, one lr 3e-3": {"lr": 3e-3},
+    "pretrained, all layers, augmented": {"lr": 5e-4, "augment": True},
+    "same architecture from scratch": {"lr": 3e-3, "pretrained": False},
+}
+
+
+def full_fine_tune_methods(model: nn.Module, task: FreezeTask, *, epochs: int = 15) -> dict:
+    """The recipes of ``FULL_RECIPES`` on ``task`` as ``{name: f(seed) -> FineTune}``: the
+    same network, head learning rate (3e-3) and number of full-batch steps for every one."""
+    classes = len(np.unique(task.y_train))
+    n, stages = len(task.x_train), len(model.blocks)
+
+    def frozen(k):  # the stem and k stages frozen: their output cached once
+        cached = split_features(model, torch.cat([task.x_train, task.x_test]), frozen_stages=k)
+
+        def run(seed):
+            top = trainable_top(model, frozen_stages=k, classes=classes, seed=seed)
+            return train_top(top, cached[:n], task.y_train, cached[n:], task.y_test,
+                             epochs=epochs, lr=5e-4, head_lr=3e-3, seed=seed)
+        return run
+
+    def recipe(lr, augment=False, pretrained=True):
+        def run(seed):
+            net = full_network(model, classes, pretrained=pretrained, seed=seed)
+            return train_full(net, task.x_train, task.y_train, task.x_test, task.y_test,
+                              epochs=epochs, lr=lr, augment=augment,
+                              pretrained_statistics=pretrained, seed=seed)
+        return run
+
+    methods = {"pretrained, head only": frozen(stages),
+               "pretrained, last stage": frozen(stages - 1)}
+    return {name: methods[name] if kw is None else recipe(**kw)
+            for name, kw in FULL_RECIPES.items()}

@@ -53,8 +53,9 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
                                        "fields; parameters, memory and FLOPs per layer"),
         ("08", "cnn_classifier", "conv -> ReLU -> pool -> FC; LeNet-5; training on real "
                                  "digits; feature maps; ROC and confusion matrix"),
-        ("09", "modern_architectures", "AlexNet, VGG, Inception, ResNet; batch norm; "
-                                       "parameters vs FLOPs vs accuracy"),
+        ("09", "modern_architectures", "AlexNet, VGG, Inception, ResNet, NiN, DenseNet; "
+                                       "shortcut gradients; batch norm; parameters vs FLOPs "
+                                       "vs accuracy (architecture explorer)"),
         ("10", "transfer_learning", "a real ImageNet-pretrained network offline; feature "
                                     "extraction vs fine-tuning vs from scratch"),
         ("11", "object_detection", "IoU; sliding windows; R-CNN to Faster R-CNN; SSD and "

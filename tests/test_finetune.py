@@ -268,7 +268,7 @@ def test_face_methods_use_the_cached_features(model):
     features = pooled_features(model, x)
     below_last = split_features(model, x, frozen_stages=6)
     methods = face_methods(model, faces, y, features=features, below_last=below_last,
-                           epochs=2, scratch_epochs=2)
+                           epochs=2)
     tr = sample_per_class(y, 2)
     te = np.setdiff1d(np.arange(200), tr)
     from sklearn.linear_model import LogisticRegression
@@ -279,7 +279,7 @@ def test_face_methods_use_the_cached_features(model):
     top = trainable_top(model, frozen_stages=6, classes=2, seed=0)
     run = train_top(top, below_last[tr], y[tr], below_last[te], y[te], epochs=2)
     assert methods["fine-tune last stage"](tr, te, 0) == run.accuracy
-    assert 0 <= methods["small CNN from scratch"](tr, te, 0) <= 1
+    assert list(methods) == ["pixels + probe", "ImageNet features + probe", "fine-tune last stage"]
 
 
 def test_project_2d_pca_against_an_svd_and_tsne_is_seeded():
@@ -304,3 +304,72 @@ def test_a_one_byte_corruption_is_caught_and_the_copy_is_removed():
             transfer.verify_weights(path)
     with pytest.raises(FileNotFoundError, match="is missing"):
         transfer.verify_weights(path)
+
+
+# -- the whole network: full fine-tuning, from scratch, augmentation -------------------------
+
+from course_utils.finetune import (  # noqa: E402
+    FULL_RECIPES,
+    augment_batch,
+    full_fine_tune_methods,
+    full_network,
+    train_full,
+)
+
+
+def test_augment_batch_flips_and_shifts_each_image_by_hand():
+    x = torch.arange(2 * 3 * 5 * 6, dtype=torch.float32).reshape(2, 3, 5, 6)
+    out = augment_batch(x, generator=torch.Generator().manual_seed(3), shift=2)
+    g = torch.Generator().manual_seed(3)  # the same draws, in the same order
+    flip = torch.rand(2, generator=g) < 0.5
+    dy, dx = (torch.randint(0, 5, (2,), generator=g) for _ in range(2))
+    black = -1.0  # (0 - 0.5) / 0.5
+    for i in range(2):
+        image = x[i].flip(2) if flip[i] else x[i]
+        canvas = torch.full((3, 9, 10), black)
+        canvas[:, 2:7, 2:8] = image
+        torch.testing.assert_close(out[i], canvas[:, dy[i]:dy[i] + 5, dx[i]:dx[i] + 6])
+    assert out.shape == x.shape
+
+
+def test_full_network_is_a_trainable_copy_or_the_same_architecture_at_random(model):
+    net = full_network(model, 3, seed=1)
+    assert net.classifier.out_features == 3 and net.conv_stem.weight is not model.conv_stem.weight
+    torch.testing.assert_close(net.conv_stem.weight, model.conv_stem.weight)
+    assert all(p.requires_grad for p in net.parameters())
+    scratch = full_network(model, 3, pretrained=False, seed=1)
+    assert [p.shape for p in scratch.parameters()] == [p.shape for p in net.parameters()]
+    assert not torch.allclose(scratch.conv_stem.weight, model.conv_stem.weight)
+
+
+def test_train_full_moves_every_layer_and_leaves_the_model_alone(model):
+    task = freeze_task("faces", size=32, per_class=2, test_size=10)
+    before = model.conv_stem.weight.clone()
+    net = full_network(model, 2)
+    result = train_full(net, task.x_train, task.y_train, task.x_test, task.y_test, epochs=2)
+    assert not torch.equal(net.conv_stem.weight, before)  # the stem trained too
+    torch.testing.assert_close(model.conv_stem.weight, before)
+    assert result.trainable_params == sum(p.numel() for p in net.parameters())
+    assert 0 <= result.accuracy <= 1
+    assert abs(result.accuracy * 10 - round(result.accuracy * 10)) < 1e-5  # 10 test images
+    again = train_full(full_network(model, 2), task.x_train, task.y_train, task.x_test,
+                       task.y_test, epochs=2)
+    assert again.accuracy == result.accuracy  # seeded
+
+
+def test_from_scratch_batch_norm_is_recalibrated_on_the_training_images(model):
+    task = freeze_task("faces", size=32, per_class=2, test_size=10)
+    net = full_network(model, 2, pretrained=False)
+    train_full(net, task.x_train, task.y_train, task.x_test, task.y_test, epochs=1,
+               pretrained_statistics=False)
+    stem_out = net.conv_stem(task.x_train)  # the first batch norm sees this
+    torch.testing.assert_close(net.bn1.running_mean, stem_out.mean(dim=(0, 2, 3)).detach(),
+                               atol=1e-5, rtol=1e-4)
+
+
+def test_full_fine_tune_methods_offer_every_recipe(model):
+    task = freeze_task("faces", size=32, per_class=1, test_size=6)
+    methods = full_fine_tune_methods(model, task, epochs=1)
+    assert list(methods) == list(FULL_RECIPES)
+    head = methods["pretrained, head only"](0)
+    assert head.trainable_params == trainable_parameters(model, frozen_stages=7, classes=2)

@@ -58,3 +58,18 @@ def test_freezing_panels_highlight_the_current_setting():
     assert to_hex(left.patches[2].get_facecolor()) == "#d62728"  # the current setting
     line = right.get_lines()[0]
     assert list(line.get_xdata()) == [5, 7] and list(line.get_ydata()) == [0.9, 0.7]
+
+
+def test_freezing_panels_update_in_place_on_later_calls():
+    fig, (left, right) = subplots(1, 2, (8, 3))
+    runs = {2: FineTune(0.6, 10, 0.01, 0.01)}
+    artists = draw_freezing(left, right, [5e6, 4e6, 3e6], runs, 2, pixel_accuracy=0.8, task="a")
+    runs[0] = FineTune(0.9, 50, 0.1, 0.1)
+    again = draw_freezing(left, right, [5e6, 4e6, 3e6], runs, 0, pixel_accuracy=0.5, task="b",
+                          artists=artists)
+    assert again is artists and len(left.patches) == 3 and len(right.get_lines()) == 3
+    assert to_hex(left.patches[0].get_facecolor()) == "#d62728"
+    assert to_hex(left.patches[2].get_facecolor()) != "#d62728"  # no longer current
+    assert list(artists["line"].get_ydata()) == [0.9, 0.6]
+    assert list(artists["current"].get_xdata()) == [0] and right.get_title() == "b"
+    assert list(artists["pixels"].get_ydata()) == [0.5, 0.5]

@@ -31,11 +31,12 @@ def _broken_head(model):
 @exercise("10.new_head", title="replace the classifier head for a new number of classes",
           perturb=_broken_head)
 def _new_head(answer) -> None:
-    for classes in (2, 7):
+    for classes in (2, 7, 13):
         model = _fresh_network()
         x = torch.randn(2, 3, 64, 64)
         with torch.no_grad():
             before = model.forward_head(model.forward_features(x), pre_logits=True)
+            old = model.classifier.weight.detach().clone()
         got = answer(model, classes)
         if not isinstance(got, nn.Module):
             raise CheckFailed("return the model (with its new head), not "
@@ -65,6 +66,15 @@ def _new_head(answer) -> None:
         if not torch.allclose(before, after):
             raise CheckFailed("only the head changes: the body's weights (and so its "
                               "features) must stay the pretrained ones")
+        if got is not model or model.classifier is not head:
+            raise CheckFailed("replace model.classifier in the model you were given and return "
+                              "that same model (not a copy): the caller's model gets the head")
+        if not all(p.requires_grad for p in head.parameters()):
+            raise CheckFailed("the new head must be trainable (requires_grad = True): it is "
+                              "the part that learns the new classes")
+        if torch.allclose(head.weight.detach(), old[:classes]):
+            raise CheckFailed("make a fresh nn.Linear: rows of the old ImageNet head are "
+                              "scores for ImageNet classes, not a start for your classes")
 
 
 def _count_expected(model: nn.Module) -> tuple[int, set[str]]:
@@ -75,12 +85,30 @@ def _count_expected(model: nn.Module) -> tuple[int, set[str]]:
     return sum(p.numel() for m in keep for p in m.parameters()), names
 
 
+def _arriving(model: nn.Module, how: str) -> nn.Module:
+    """The model as it may arrive: fresh (all trainable), all frozen, or frozen at random."""
+    generator = torch.Generator().manual_seed(1)
+    for p in model.parameters():
+        p.requires_grad = how == "fresh" or (
+            how == "mixed" and bool(torch.rand(1, generator=generator) < 0.5))
+    return model
+
+
 @exercise("10.freeze_all_but_last", title="freeze all but the last stage, count what trains")
 def _freeze(answer) -> None:
-    model = _fresh_network()
+    for how in ("fresh", "all frozen", "mixed"):
+        _freeze_once(answer, how)
+
+
+def _freeze_once(answer, how: str) -> None:
+    model = _arriving(_fresh_network(), how)
     expected, trainable_names = _count_expected(model)
     got = answer_number(answer(model), "freeze_all_but_last(model)", integer=True)
     flags = {n for n, p in model.named_parameters() if p.requires_grad}
+    if how != "fresh" and flags != trainable_names:
+        raise CheckFailed(f"on a model that arrives {how} (some requires_grad already False), "
+                          "exactly the last stage, conv_head, bn2 and classifier must end up "
+                          "trainable: set requires_grad = True on them, False on the rest")
     if flags == {n for n, _ in model.named_parameters()}:
         raise CheckFailed("nothing was frozen: set requires_grad = False on every parameter, "
                           "then True again on the last stage, conv_head, bn2 and classifier")

@@ -84,25 +84,42 @@ def plot_projections(features: Mapping[str, np.ndarray], y: np.ndarray,
 
 def draw_freezing(params_ax: Axes, accuracy_ax: Axes, params: Sequence[int],
                   results: Mapping[int, object], current: int, *, pixel_accuracy: float,
-                  task: str) -> None:
+                  task: str, artists: dict | None = None) -> dict:
     """The freezing widget's two panels: trainable parameters per setting (bars, the current
-    one highlighted), and the held-out accuracy of every setting trained so far."""
+    one highlighted), and the held-out accuracy of every setting trained so far.
+
+    The first call builds the artists and returns them; pass them back as ``artists`` and
+    later calls only update them in place (no ``clear``, no new legend: a redraw costs the
+    PNG, not the layout).
+    """
     stages = np.arange(len(params))
-    params_ax.clear()
-    colours = ["#d62728" if s == current else "#9ecae1" for s in stages]
-    params_ax.bar(stages, np.asarray(params) / 1e6, color=colours)
+    if artists is None:
+        artists = _build_freezing(params_ax, accuracy_ax, len(params))
+    for bar, height, s in zip(artists["bars"], np.asarray(params) / 1e6, stages, strict=True):
+        bar.set_height(height)
+        bar.set_color("#d62728" if s == current else "#9ecae1")
+    params_ax.set_ylim(0, max(params) / 1e6 * 1.05)
+    done = sorted(results)
+    artists["line"].set_data(done, [results[k].accuracy for k in done])
+    here = [results[current].accuracy] if current in results else []
+    artists["current"].set_data([current] * len(here), here)
+    artists["pixels"].set_ydata([pixel_accuracy, pixel_accuracy])
+    accuracy_ax.set_title(task)
+    return artists
+
+
+def _build_freezing(params_ax: Axes, accuracy_ax: Axes, settings: int) -> dict:
+    stages = np.arange(settings)
+    bars = params_ax.bar(stages, np.zeros(settings), color="#9ecae1")
     params_ax.set(xlabel="frozen stages (stem + first k)", ylabel="trainable parameters (M)",
                   title="what trains", xticks=stages)
-    accuracy_ax.clear()
-    done = sorted(results)
-    accuracy_ax.plot(done, [results[k].accuracy for k in done], "o-", color="#1f77b4",
-                     label="fine-tuned")
-    if current in results:
-        accuracy_ax.plot([current], [results[current].accuracy], "o", ms=11, color="#d62728")
-    accuracy_ax.axhline(pixel_accuracy, ls="--", color="#7f7f7f", label="pixels + probe")
-    accuracy_ax.set(xlim=(-0.5, len(params) - 0.5), ylim=(0, 1.02), xticks=stages,
-                    xlabel="frozen stages", ylabel="held-out accuracy", title=task)
+    line, = accuracy_ax.plot([], [], "o-", color="#1f77b4", label="fine-tuned")
+    current, = accuracy_ax.plot([], [], "o", ms=11, color="#d62728")
+    pixels = accuracy_ax.axhline(0, ls="--", color="#7f7f7f", label="pixels + probe")
+    accuracy_ax.set(xlim=(-0.5, settings - 0.5), ylim=(0, 1.02), xticks=stages,
+                    xlabel="frozen stages", ylabel="held-out accuracy")
     accuracy_ax.legend(fontsize=8, loc="lower left")
+    return {"bars": list(bars), "line": line, "current": current, "pixels": pixels}
 
 
 def plot_image_rows(groups: Mapping[str, np.ndarray], *, cmap: str = "gray", n: int = 8):

@@ -6,6 +6,7 @@ One module per topic (``perceptron``, ``tour``, ...) on a shared ``base`` (``Fig
 ``pg = PerceptronPlayground(dataset="AND")`` then ``pg``.
 """
 
+from course_utils.widgets.architectures import ArchitectureExplorer
 from course_utils.widgets.autograd import GraphStepper
 from course_utils.widgets.base import FigureImage, Widget
 from course_utils.widgets.captioning import CaptionExplorer

@@ -43,6 +43,7 @@ class FreezeLab(Widget):
         self.model, self.size, self.per_class, self.epochs = model, size, per_class, epochs
         self.tasks, self.results, self.trained, self._params = {}, {}, 0, {}
         self._images = {}  # PNG per (setting, settings trained so far): the same picture
+        self._artists = None  # built by the first draw, then updated in place
         stages = len(model.blocks)
         self.task = widgets.Dropdown(options=FREEZE_TASKS, value=task, description="target")
         self.frozen = widgets.IntSlider(value=frozen, min=0, max=stages, description="frozen",
@@ -87,10 +88,10 @@ class FreezeLab(Widget):
             f"</b> after {self.epochs} epochs (pixels + probe: {task.pixel_accuracy:.3f})")
         picture = (key, tuple(sorted(done)))
         if picture not in self._images:
-            draw_freezing(*self.plot.axes, self.params, done, key[1],
-                          pixel_accuracy=task.pixel_accuracy,
-                          task=f"{task.name}: {self.per_class} labels per class, "
-                               f"{len(task.y_test)} held out")
+            self._artists = draw_freezing(
+                *self.plot.axes, self.params, done, key[1], pixel_accuracy=task.pixel_accuracy,
+                task=f"{task.name}: {self.per_class} labels per class, "
+                     f"{len(task.y_test)} held out", artists=self._artists)
             self.plot.render()
             self._images[picture] = self.plot.image.value
         self.plot.image.value = self._images[picture]
