@@ -7,6 +7,31 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+def _forward(x, layers, f, *, last=False, between=True, transpose=False):
+    """An MLP forward pass with one thing changed (the reference has all defaults)."""
+    a = x
+    for i, (w, b) in enumerate(layers):
+        a = a @ (w.T if transpose else w) + b
+        if (between and i < len(layers) - 1) or (last and i == len(layers) - 1):
+            a = f(a)
+    return a
+
+
+def _two_layers_only(x, layers, f):
+    (w1, b1), (w2, b2) = layers[0], layers[-1]  # written for the 2-8-2 network of the notebook
+    return f(x @ w1 + b1) @ w2 + b2
+
+
+def _in_place_forward(x, layers, f):
+    for i, (w, b) in enumerate(layers):
+        x = x @ w
+        x += b
+        if i < len(layers) - 1:
+            x[...] = f(x)
+    layers[0][1][...] = 0  # "resets" the first bias afterwards
+    return x
+
+
 WRONG = {
     "02.xor_net": [
         lambda: (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]),
@@ -20,6 +45,14 @@ WRONG = {
         lambda w1, b1, w2, b2: (w1 @ w2, b1 + b2),  # bias not carried through W2
         lambda w1, b1, w2, b2: (w2.T @ w1.T, b1 @ w2 + b2),
         lambda w1, b1, w2, b2: w1 @ w2,
+    ],
+    "02.mlp_forward": [
+        lambda x, layers, f: _forward(x, layers, f, last=True),  # f after the output layer too
+        lambda x, layers, f: _forward(x, layers, f, between=False),  # no nonlinearity: linear
+        lambda x, layers, f: _forward(x, layers, f, transpose=True),  # W^T: square layers only
+        _two_layers_only,
+        _in_place_forward,
+        lambda x, layers, f: np.zeros((len(x), layers[-1][0].shape[1])),
     ],
     "03.sigmoid_backward": [
         lambda dout, z: _sigmoid(z) * (1 - _sigmoid(z)),  # forgot dout
