@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils.activations import ACTIVATIONS, get_activation
 from course_utils.mlp import PlaygroundRun
@@ -126,6 +127,11 @@ class MLPPlayground(Widget):
             (self.train_line,) = right.plot([], [], label="train loss")
             (self.test_line,) = right.plot([], [], label="test loss")
             right.set(xlabel="training step", ylabel="cross-entropy", yscale="log")
+            # ticks at 1, 2, 5 x 10^k as plain numbers: the log axis's default minor ticks
+            # and mathtext labels cost about a third of a redraw
+            right.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            right.yaxis.set_minor_locator(NullLocator())
+            right.yaxis.set_major_formatter("{x:g}")
             right.legend(fontsize=8, loc="upper right")
         else:  # ... later runs move them: no axes rebuilt, so a new run draws at once
             for points, x, y in ((self.train_points, run.x_train, run.y_train),
