@@ -41,6 +41,12 @@ WRONG = {
         lambda: (np.ones(4), np.zeros(2), np.ones(2), 0.0),  # wrong shape
         lambda: "XOR",
     ],
+    "02.xnor_relu_net": [
+        lambda: (np.ones((2, 2)), np.array([0.0, -1.0]), np.array([1.0, -2.0]), 0.0),  # XOR
+        lambda: (np.ones((2, 2)), np.array([0.0, -1.0]), np.array([-0.9, 1.8]), 0.95),  # near
+        lambda: (np.ones((2, 2)), np.array([-0.5, -1.5]), np.array([-1.0, 1.0]), 1.0),  # steps
+        lambda: (np.ones((2, 2)), np.zeros(2), np.ones(3), 1.0),  # w2 of the wrong length
+    ],
     "02.collapse": [
         lambda w1, b1, w2, b2: (w1 @ w2, b1 + b2),  # bias not carried through W2
         lambda w1, b1, w2, b2: (w2.T @ w1.T, b1 @ w2 + b2),

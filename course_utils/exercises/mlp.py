@@ -121,3 +121,23 @@ def _mlp_forward(answer) -> None:
             f"differ from torch.nn.Linear layers by up to "
             f"{np.abs(got - expected).max():.3g}. Each layer: a = a @ W + b (W is "
             "[D_in, D_out]), then f, except after the last")
+
+
+@exercise("02.xnor_relu_net", title="XNOR exactly, from two ReLU units and a linear output")
+def _xnor_relu(answer) -> None:
+    w1, b1, w2, b2 = _weights(answer)
+    x, xor = logic_gate("XOR")  # inputs in {0, 1}
+    want = 1 - xor  # XNOR: 1 where a = b
+    out = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2  # ReLU hidden layer, linear output
+    if np.allclose(out, want, rtol=0, atol=1e-9):
+        return
+    rows = "; ".join(f"{tuple(int(v) for v in xi)} -> {o:.4g} (want {t})"
+                     for xi, o, t in zip(x, out, want, strict=True) if abs(o - t) > 1e-9)
+    if np.allclose(out, xor, rtol=0, atol=1e-9):
+        raise CheckFailed("that network computes XOR; XNOR is 1 - XOR: change the output "
+                          "unit's weights and bias, not the hidden layer")
+    if np.array_equal(out > 0.5, want == 1):
+        raise CheckFailed(f"right side of 0.5 everywhere, but not exact: {rows}. ReLU units "
+                          "are exactly linear where active, so the outputs can be exactly 0 and 1")
+    raise CheckFailed(f"wrong on {rows}. Think of relu(a + b) and relu(a + b - 1) tell the "
+                      "three cases a + b = 0, 1, 2 apart")
