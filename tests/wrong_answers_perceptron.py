@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from course_utils.perceptron import BOOLEAN_FUNCTIONS
+from course_utils.perceptron import BOOLEAN_FUNCTIONS, perceptron_train
 
 
 def _in_place(w, x, y, lr):
@@ -68,6 +68,8 @@ WRONG = {
         lambda x, y, lr, max_epochs: _fit_loop(x, y, lr, max_epochs, seed=0),  # shuffled order
         lambda x, y, lr, max_epochs: _fit_loop(x[:, :2], y, lr, max_epochs),  # 2 features only
         lambda x, y, lr, max_epochs: np.zeros(x.shape[1] + 1),
+        lambda x, y, lr, max_epochs: perceptron_train(  # the answer key, called, not built
+            x, y, lr=lr, epochs=max_epochs).weights[-1],
     ],
     "01.separable_functions": [
         lambda: set(BOOLEAN_FUNCTIONS),  # all 16

@@ -85,8 +85,17 @@ _FIT_CASES = [(0, 30, 1, 1.0), (1, 40, 2, 0.1), (2, 60, 3, 1.0), (3, 80, 5, 0.5)
               (4, 100, 8, 1.0), (5, 25, 4, 2.0), (6, 1, 3, 1.0), (7, 2, 2, 0.3)]
 
 
+def _refuse_calls(answer, names: set[str], task: str) -> None:
+    """Fail an answer whose code calls one of ``names``: the exercise asks to build it."""
+    used = names & set(getattr(getattr(answer, "__code__", None), "co_names", ()))
+    if used:
+        raise CheckFailed(f"your function calls {', '.join(sorted(used))}: that is the answer "
+                          f"key, not your own {task}. Write it with numpy")
+
+
 @exercise("01.perceptron_fit", title="the perceptron learning algorithm, to convergence")
 def _fit(answer) -> None:
+    _refuse_calls(answer, {"perceptron_train", "Perceptron", "learnable"}, "training loop")
     for seed, n, d, lr in _FIT_CASES:
         x, y = separable_set(seed, n, d)
         x_before, y_before = x.copy(), y.copy()
