@@ -5,8 +5,11 @@ elementwise, with ``alpha`` used only by the ones that have it (leaky ReLU, PReL
 ``maxout`` is the odd one out: it takes the maximum over groups of ``k`` inputs, so it
 maps ``[..., G * k] -> [..., G]`` and its derivative is a one-hot mask of the winners.
 
-Derivatives at a kink (ReLU at 0, step at 0) follow PyTorch: the right-hand value for
-ReLU's family is 0 at exactly 0, as ``torch.relu``'s backward gives.
+The step function follows the course's convention at z = 0 (notebook 01, deck 000's
+perceptron): ``step(0) = 1``, the positive side, like ``perceptron.sign(0) = +1``; deck
+000's "Binary" activation slide puts 0 on the other side, which notebook 02 flags.
+Derivatives at a kink (ReLU at 0, step at 0) follow PyTorch: ReLU's family has slope 0 at
+exactly 0, as ``torch.relu``'s backward gives.
 """
 
 from __future__ import annotations

@@ -179,6 +179,23 @@ def perceptron_train(
                          converged=epoch_updates[-1] == 0)
 
 
+def linearly_separable(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether some w~ puts every sample strictly on its side: y_i (w~ . x~_i) > 0 for all i.
+
+    Decided exactly, not by running the perceptron: a linear programme asks for w~ with
+    every y_i (w~ . x~_i) >= 1 (any strict separator can be scaled to that), and reports
+    whether one exists. x (ndarray[N, D]), y (ndarray[N] in {-1, +1}).
+    """
+    from scipy.optimize import linprog
+
+    x = _as_2d(x)
+    y = _check_bipolar(y, len(x))
+    a_ub = -y[:, None] * augment(x)  # -y_i x~_i . w~ <= -1
+    result = linprog(np.zeros(x.shape[1] + 1), A_ub=a_ub, b_ub=-np.ones(len(x)),
+                     bounds=(None, None), method="highs")
+    return bool(result.status == 0)  # 0: a feasible w~ found; 2: infeasible
+
+
 def find_cycle(run: PerceptronRun) -> tuple[int, int] | None:
     """Where a non-converged run's epoch-end weights first repeat: (first epoch, period).
 

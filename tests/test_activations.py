@@ -90,3 +90,11 @@ def test_bad_inputs_get_clear_errors():
         maxout(np.zeros((2, 4)), k=3)
     with pytest.raises(ValueError, match="alpha must be >= 0"):
         activate("elu", [1.0], alpha=-1)
+
+
+def test_step_and_the_perceptrons_sign_share_the_convention_at_zero():
+    from course_utils.perceptron import sign
+
+    z = np.array([-2.0, -1e-12, 0.0, 1e-12, 3.0])  # z = 0 is the positive side in both
+    np.testing.assert_array_equal(activate("step", z), (sign(z) + 1) / 2)
+    assert activate("step", np.array([0.0]))[0] == 1.0 and sign(np.array([0.0]))[0] == 1

@@ -15,6 +15,7 @@ from course_utils.perceptron import (
     gate_inputs,
     identify_gate,
     learnable,
+    linearly_separable,
     margins,
     n_errors,
     perceptron_step,
@@ -181,3 +182,18 @@ def test_decision_grid_matches_predict_at_grid_points():
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_linearly_separable_agrees_with_the_rule_and_with_geometry():
+    for bits in BOOLEAN_FUNCTIONS:  # the rule converges exactly on the separable gates
+        y = np.array([1 if c == "1" else -1 for c in bits])
+        assert linearly_separable(gate_inputs(), y) == learnable(bits), bits
+    x, y = toy_2d("blobs", n=200, seed=0, encoding="bipolar")
+    assert linearly_separable(x, y) and perceptron_train(x, y, epochs=100).converged
+    x, y = toy_2d("blobs", n=200, noise=1.2, seed=0, encoding="bipolar")
+    assert not linearly_separable(x, y)
+    x = np.array([[0.0], [1.0], [2.0]])  # 1D: +1 -1 +1 has no threshold
+    assert not linearly_separable(x, np.array([1, -1, 1]))
+    assert linearly_separable(x, np.array([-1, -1, 1]))
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+        linearly_separable(x, np.array([0, 1, 1]))

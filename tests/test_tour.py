@@ -299,6 +299,9 @@ def test_count_colours_matches_unique_rows():
     for name in ("chelsea", "coins", "horse"):
         image = photo(name)
         assert count_colours(image) == len(np.unique(image.reshape(-1, 3), axis=0))
+    rng = np.random.default_rng(3)  # the extremes 0 and 255 in every channel, packed apart
+    image = rng.choice(np.array([0, 1, 254, 255], dtype=np.uint8), size=(7, 5, 3))
+    assert count_colours(image) == len(np.unique(image.reshape(-1, 3), axis=0))
     with pytest.raises(ValueError, match="expects an RGB photo as uint8"):
         count_colours(np.zeros((4, 4)))
 

@@ -89,7 +89,8 @@ def test_unknown_dataset_is_refused():
 def test_colour_quantizer_widget_recomputes_and_redraws():
     widget = ColourQuantizer(photo_name="chelsea", k=4)
     png, shown = widget.plot.image.value, widget.quantized.get_array().copy()
-    assert len(widget.result.palette) == 4 and bytes(png)[:4] == b"\x89PNG"
+    assert len(widget.result.palette) == 4 and bytes(png)[:3] == b"\xff\xd8\xff"  # JPEG
+    assert widget.plot.image.format == "jpeg"
     widget.k.value = 8
     assert len(np.unique(widget.result.image.reshape(-1, 3), axis=0)) == 8
     assert widget.plot.image.value != png
@@ -101,3 +102,40 @@ def test_colour_quantizer_widget_recomputes_and_redraws():
     assert widget.plot.axes[0].get_title().startswith("rocket")
     with pytest.raises(ValueError, match="photo_name must be one of"):
         ColourQuantizer(photo_name="coins")
+
+
+def test_png_bytes_decodes_to_the_same_pixels():
+    import io
+
+    from PIL import Image
+
+    from course_utils.widgets.base import png_bytes
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgba))))  # PIL is the oracle
+    assert decoded.shape == (7, 5, 4) and np.array_equal(decoded, rgba)
+    with pytest.raises(ValueError, match="RGBA image"):
+        png_bytes(rgba[..., :3])
+
+
+def test_rendered_figure_is_the_canvas_pixels():
+    import io
+
+    from PIL import Image
+
+    from course_utils.widgets.base import FigureImage
+
+    for fmt in ("png", "jpeg"):
+        shown = FigureImage((2.0, 1.5), format=fmt)
+        shown.axes.plot([0, 1], [0, 1])
+        shown.render()
+        decoded = np.asarray(Image.open(io.BytesIO(shown.image.value)).convert("RGBA"))
+        canvas = np.asarray(shown.figure.canvas.buffer_rgba())
+        assert decoded.shape == canvas.shape == (144, 192, 4)
+        error = np.abs(decoded.astype(int) - canvas)
+        if fmt == "png":
+            assert error.max() == 0  # lossless
+        else:  # lossy near sharp edges, exact enough on average
+            assert error.mean() < 2 and error.max() < 128
+    with pytest.raises(ValueError, match="format must be"):
+        FigureImage((2.0, 1.5), format="gif")

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_utils.mlp import PlaygroundRun  # noqa: E402
@@ -43,6 +44,14 @@ def test_playground_trains_on_ticks_and_restarts_on_a_new_setting():
     assert pg.run.net.steps == 0 and pg.run.net.sizes == [2, 3, 2]
     pg.dataset.value = "circles"
     assert pg.run.x_train.shape == (200, 2)
+    # a new run moves the same artists to the new data instead of rebuilding the axes
+    assert np.array_equal(pg.train_points.get_offsets(), pg.run.x_train)
+    assert np.array_equal(pg.test_points.get_offsets(), pg.run.x_test)
+    red = pg.train_points.get_facecolors()[:, 0] > 0.5  # CLASS_COLOURS[1] is red
+    assert np.array_equal(red, pg.run.y_train == 1)
+    assert tuple(pg.surface.get_extent()) == tuple(pg.extent)
+    assert pg.plot.axes[0].get_xlim() == tuple(pg.extent[:2])
+    assert len(pg.plot.axes[0].collections) == 2 and len(pg.plot.axes[1].lines) == 2
 
 
 def test_playground_shows_divergence_without_crashing():

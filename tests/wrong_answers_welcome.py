@@ -21,6 +21,22 @@ def _box_of_first_row(mask):
     return first.min(), rows.min(), first.max() + 1, rows.max() + 1
 
 
+def _box_raster_order(mask):
+    rows, cols = np.nonzero(mask)  # first and last True pixel in reading order: right for
+    return cols[0], rows[0], cols[-1] + 1, rows[-1] + 1  # rectangles, wrong for a disc
+
+
+def _box_clipped(mask):
+    rows, cols = np.nonzero(mask)  # "keeps the box inside the image": wrong at the border
+    return (cols.min(), rows.min(), min(cols.max() + 1, mask.shape[1] - 1),
+            min(rows.max() + 1, mask.shape[0] - 1))
+
+
+def _box_xywh(mask):
+    rows, cols = np.nonzero(mask)  # COCO's (x, y, width, height), not (x1, y1, x2, y2)
+    return cols.min(), rows.min(), cols.max() + 1 - cols.min(), rows.max() + 1 - rows.min()
+
+
 def _gray_in_place(image):
     image[...] = 0
     return image[..., 0] / 255
@@ -34,6 +50,9 @@ WRONG = {
         lambda image: image[..., 1] / 255,  # green channel only
         _gray_in_place,
         lambda image: "gray",
+        lambda image: image / 255 @ np.array([0.299, 0.587, 0.114]),  # Rec. 601 (OpenCV's)
+        lambda image: 1 - image / 255 @ _WEIGHTS,  # inverted: white gives 0
+        lambda image: (image / 255 @ _WEIGHTS).astype(np.float16),  # 3 significant digits
     ],
     "00.box_from_mask": [
         _box_inclusive,
@@ -41,5 +60,8 @@ WRONG = {
         _box_of_first_row,
         lambda mask: (0, 0, mask.shape[1], mask.shape[0]),  # the whole image
         lambda mask: (1, 2, 3),
+        _box_raster_order,
+        _box_clipped,
+        _box_xywh,
     ],
 }

@@ -56,7 +56,12 @@ def _mask_cases() -> list[np.ndarray]:
     dot = np.zeros((4, 4), dtype=bool)
     dot[3, 0] = True  # a single pixel in a corner
     coins = segment_objects(photo("coins", gray=True)).instances
-    return [rect, ell, dot, coins == 5]
+    rng = np.random.default_rng(4)  # random sizes and scattered pixels, some on the border
+    scattered = [rng.random((int(h), int(w))) < 0.05 for h, w in rng.integers(3, 40, (6, 2))]
+    scattered = [m if m.any() else np.eye(*m.shape, dtype=bool) for m in scattered]
+    edge = np.zeros((5, 8), dtype=bool)
+    edge[4, 7] = edge[2, 3] = True  # touches the bottom-right corner: x2 = W, y2 = H
+    return [rect, ell, dot, coins == 5, edge, *scattered]
 
 
 @exercise("00.box_from_mask", title="from a segmentation mask to a detection box")

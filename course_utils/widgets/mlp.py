@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils.activations import ACTIVATIONS, get_activation
 from course_utils.mlp import PlaygroundRun
-from course_utils.plotting.base import data_extent
+from course_utils.plotting.base import CLASS_COLOURS, data_extent
 from course_utils.plotting.mlp import draw_activation, draw_surface, grid_points
 from course_utils.widgets.base import FigureImage, Widget, warning_html
 
@@ -115,18 +116,31 @@ class MLPPlayground(Widget):
                                  activation=self.activation.value, lr=self.lr.value,
                                  batch_size=self.batch_size.value, l2=self.l2.value,
                                  seed=self.seed)
-        left, right = self.plot.axes
-        left.clear()
-        right.clear()
         run = self.run
         self.extent = data_extent(np.vstack([run.x_train, run.x_test]), pad=0.3)
         self.grid = grid_points(self.extent, self.resolution)
-        self.surface = draw_surface(left, run.x_train, run.y_train, extent=self.extent,
-                                    x_test=run.x_test, y_test=run.y_test)
-        (self.train_line,) = right.plot([], [], label="train loss")
-        (self.test_line,) = right.plot([], [], label="test loss")
-        right.set(xlabel="training step", ylabel="cross-entropy", yscale="log")
-        right.legend(fontsize=8, loc="upper right")
+        left, right = self.plot.axes
+        if not hasattr(self, "surface"):  # the first run builds the artists ...
+            self.surface = draw_surface(left, run.x_train, run.y_train, extent=self.extent,
+                                        x_test=run.x_test, y_test=run.y_test)
+            self.train_points, self.test_points = left.collections[-2:]
+            (self.train_line,) = right.plot([], [], label="train loss")
+            (self.test_line,) = right.plot([], [], label="test loss")
+            right.set(xlabel="training step", ylabel="cross-entropy", yscale="log")
+            # ticks at 1, 2, 5 x 10^k as plain numbers: the log axis's default minor ticks
+            # and mathtext labels cost about a third of a redraw
+            right.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            right.yaxis.set_minor_locator(NullLocator())
+            right.yaxis.set_major_formatter("{x:g}")
+            right.legend(fontsize=8, loc="upper right")
+        else:  # ... later runs move them: no axes rebuilt, so a new run draws at once
+            for points, x, y in ((self.train_points, run.x_train, run.y_train),
+                                 (self.test_points, run.x_test, run.y_test)):
+                points.set_offsets(x)
+                points.set_facecolor(np.where(np.asarray(y) == 1, CLASS_COLOURS[1],
+                                              CLASS_COLOURS[0]))
+            self.surface.set_extent(self.extent)
+            left.set(xlim=self.extent[:2], ylim=self.extent[2:])
         self._redraw()
 
     def _tick(self, change=None) -> None:

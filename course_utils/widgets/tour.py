@@ -29,7 +29,7 @@ class ColourQuantizer(Widget):
         self.k = widgets.IntSlider(value=k, min=2, max=16, description="k colours",
                                    continuous_update=False)
         self.status = widgets.HTML()
-        self.plot = FigureImage((8.6, 3.6), ncols=2)
+        self.plot = FigureImage((8.6, 3.6), ncols=2, format="jpeg")  # photos: JPEG is fast
         self.box = widgets.VBox([widgets.HBox([self.photo_name, self.k, self.status]),
                                  self.plot.image])
         left, right = self.plot.axes
