@@ -30,9 +30,11 @@ from course_utils.plotting.captioning import (
 from course_utils.plotting.conv import draw_grid, plot_feature_maps, plot_filtered, plot_grids
 from course_utils.plotting.deepnets import (
     draw_per_layer,
+    plot_activation_histograms,
     plot_dropout_curves,
     plot_ensemble,
     plot_per_layer,
+    plot_update_ratios,
 )
 from course_utils.plotting.detection import (
     draw_detections,
