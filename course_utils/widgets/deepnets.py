@@ -44,7 +44,7 @@ class DeepNetLab(Widget):
 
     def __init__(self, *, depth: int = 8, width: int = 32, activation: str = "sigmoid",
                  init: str = "default", dropout: float = 0.0, lr: float = 0.01,
-                 steps: int = 0, chunk: int = 20, n_train: int = 300, max_steps: int = 400):
+                 steps: int = 0, chunk: int = 10, n_train: int = 300, max_steps: int = 400):
         data = digits()
         self.x = data.x_train.reshape(len(data.x_train), -1)[:n_train]
         self.y = data.y_train[:n_train]
