@@ -178,3 +178,11 @@ def test_training_in_chunks_with_one_optimizer_equals_one_run():
     parts = [train_full_batch(b, X[:80], Y[:80], steps=n, optimizer=opt) for n in (10, 20)]
     np.testing.assert_allclose(parts[0].train_loss + parts[1].train_loss, whole.train_loss,
                                rtol=1e-12)
+
+
+def test_loss_only_training_is_the_same_run_without_accuracies():
+    a, b = make_mlp(2, width=16, seed=7), make_mlp(2, width=16, seed=7)
+    full = train_full_batch(a, X[:60], Y[:60], steps=12, lr=0.05)
+    lean = train_full_batch(b, X[:60], Y[:60], steps=12, lr=0.05, track_accuracy=False)
+    np.testing.assert_allclose(lean.train_loss, full.train_loss, rtol=1e-12)
+    assert all(math.isnan(v) for v in lean.train_acc + lean.test_acc)
