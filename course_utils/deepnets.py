@@ -104,14 +104,22 @@ class Curves(NamedTuple):
 
 
 def train_full_batch(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
-                     optimizer: str = "sgd", x_test=None, y_test=None,
-                     record_every: int = 1) -> Curves:
-    """Full-batch training (SGD with momentum 0.9, or Adam); accuracy recorded in eval mode."""
+                     optimizer: str | torch.optim.Optimizer = "sgd", x_test=None, y_test=None,
+                     record_every: int = 1, track_accuracy: bool = True) -> Curves:
+    """Full-batch training (SGD with momentum 0.9, or Adam); accuracy recorded in eval mode.
+
+    ``optimizer`` may also be a torch optimizer over ``model``'s parameters, to continue a
+    run in several calls with its state (momentum) kept; ``lr`` is then its own.
+    ``track_accuracy=False`` records the loss only (accuracies nan): a cheaper step.
+    """
     x, y = _tensors(x, y)
     steps = as_number(steps, "steps", minimum=1, integer=True)
     lr = as_number(lr, "lr", minimum=0.0)
-    opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
-           torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+    if isinstance(optimizer, torch.optim.Optimizer):
+        opt, lr = optimizer, optimizer.param_groups[0]["lr"]
+    else:
+        opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
+               torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
     test = _tensors(x_test, y_test) if x_test is not None else None
     curves = Curves([], [], [])
     for step in range(1, steps + 1):
@@ -125,8 +133,9 @@ def train_full_batch(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
         opt.step()
         if step % record_every == 0 or step == steps:
             curves.train_loss.append(loss.item())
-            curves.train_acc.append(accuracy(model, x, y))
-            curves.test_acc.append(accuracy(model, *test) if test else math.nan)
+            curves.train_acc.append(accuracy(model, x, y) if track_accuracy else math.nan)
+            curves.test_acc.append(accuracy(model, *test) if test and track_accuracy
+                                   else math.nan)
     return curves
 
 
@@ -177,3 +186,106 @@ def ensemble_experiment(x, y, x_test, y_test, *, n: int = 5, repeats: int = 3,
         members.append(accs)
         ensemble.append(float((np.mean(probs, axis=0).argmax(1) == np.asarray(y_test)).mean()))
     return EnsembleResult(np.array(members), np.array(ensemble))
+
+
+def expected_initial_loss(classes: int) -> float:
+    """Cross-entropy of a network that starts out unsure: -log(1 / C) = log C."""
+    classes = as_number(classes, "classes", minimum=2, integer=True)
+    return math.log(classes)
+
+
+@torch.no_grad()
+def initial_loss(model: nn.Module, x, y) -> float:
+    """Mean cross-entropy of ``model`` on (x, y) in eval mode, before any training."""
+    x, y = _tensors(x, y)
+    was = model.training
+    model.eval()
+    loss = float(nn.functional.cross_entropy(model(x), y))
+    model.train(was)
+    return loss
+
+
+# Where each activation's derivative has fallen below ~6% of its peak (CS231n's rule for tanh:
+# |t| > 0.97 means 1 - t^2 < 0.06); ReLU units are "saturated" when they output exactly 0.
+_SATURATED = {"tanh": lambda a: a.abs() > 0.97,
+              "sigmoid": lambda a: (a < 0.03) | (a > 0.97),
+              "relu": lambda a: a == 0}
+
+
+@torch.no_grad()
+def layer_activations(model: nn.Module, x) -> list[np.ndarray]:
+    """Every hidden layer's output (after its activation), input side first: [N, width] each."""
+    a = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    out = []
+    for m in list(model)[:-1]:
+        a = m(a)
+        if isinstance(m, tuple(ACTIVATIONS.values())):
+            out.append(a.numpy().copy())
+    return out
+
+
+def saturated_fraction(activations: np.ndarray, activation: str) -> float:
+    """Share of unit outputs where the activation's derivative is (nearly) zero.
+
+    tanh: |a| > 0.97 (derivative 1 - a^2 < 0.06); sigmoid: a < 0.03 or a > 0.97
+    (derivative a(1 - a) < 0.03, an eighth of its peak 0.25); ReLU: a == 0 (derivative 0).
+    """
+    if activation not in _SATURATED:
+        raise unknown_name("activation", activation, _SATURATED)
+    a = torch.as_tensor(np.asarray(activations, dtype=np.float64))
+    return float(_SATURATED[activation](a).double().mean())
+
+
+def update_ratios(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
+                  optimizer: str = "sgd") -> np.ndarray:
+    """Train full-batch like ``train_full_batch`` and return the update-to-data ratio.
+
+    Returns [steps, layers]: for every Linear layer's weight W and every step,
+    std(W_after - W_before) / std(W_before), the size of the step relative to the weights
+    (Karpathy's rule of thumb: around 1e-3; far below, the layer barely learns).
+    """
+    x, y = _tensors(x, y)
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    lr = as_number(lr, "lr", minimum=0.0)
+    weights = [layer.weight for layer in linear_layers(model)]
+    opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
+           torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+    ratios = np.empty((steps, len(weights)))
+    model.train()
+    for step in range(steps):
+        before = [w.detach().clone() for w in weights]
+        loss = nn.functional.cross_entropy(model(x), y)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {step + 1}: "
+                                     f"lower the learning rate ({lr:g})")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ratios[step] = [float((w.detach() - b).std() / b.std()) for w, b in zip(weights, before,
+                                                                                strict=True)]
+    return ratios
+
+
+def split_train_val(x, y, *, val_size: float = 0.2, seed: int = 0):
+    """Split (x, y) into a training part and a validation part, stratified by class.
+
+    The test set stays untouched: choose hyperparameters on the validation part, then
+    report the test accuracy once. Returns ``(x_train, x_val, y_train, y_val)``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    val_size = as_number(val_size, "val_size", minimum=0.0, maximum=1.0)
+    if not 0 < val_size < 1:
+        raise ValueError(f"val_size must be strictly between 0 and 1, got {val_size}")
+    return train_test_split(np.asarray(x), np.asarray(y), test_size=val_size,
+                            random_state=int(seed), stratify=np.asarray(y))
+
+
+def loader(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: int = 0):
+    """A DataLoader over arrays x [N, ...] (float32) and y [N] (int64)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(torch.as_tensor(np.asarray(x), dtype=torch.float32),
+                         torch.as_tensor(np.asarray(y), dtype=torch.long))
+    generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
+    return DataLoader(data, batch_size=int(batch_size), shuffle=shuffle, generator=generator)

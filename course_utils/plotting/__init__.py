@@ -36,9 +36,11 @@ from course_utils.plotting.conv import (
 )
 from course_utils.plotting.deepnets import (
     draw_per_layer,
+    plot_activation_histograms,
     plot_dropout_curves,
     plot_ensemble,
     plot_per_layer,
+    plot_update_ratios,
 )
 from course_utils.plotting.detection import (
     draw_detections,

@@ -52,3 +52,45 @@ def plot_ensemble(result):
     ax.set(xlabel="repeat", ylabel="test accuracy", xticks=range(len(result.ensemble)))
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_activation_histograms(settings: Mapping[str, list], *, activation: str):
+    """One row per setting, one panel per hidden layer: a histogram of its outputs,
+    titled with the share of saturated units (``deepnets.saturated_fraction``)."""
+    from course_utils.deepnets import saturated_fraction
+
+    rows, cols = len(settings), max(len(v) for v in settings.values())
+    fig, axes = subplots(rows, cols, (1.6 * cols, 1.5 * rows + 0.4), squeeze=False)
+    for r, (label, layers) in enumerate(settings.items()):
+        for c, ax in enumerate(axes[r]):
+            if c >= len(layers):
+                ax.axis("off")
+                continue
+            ax.hist(np.ravel(layers[c]), bins=40, color="#1f77b4")
+            ax.set_title(f"layer {c + 1}: {saturated_fraction(layers[c], activation):.0%} sat.",
+                         fontsize=8)
+            ax.set_yticks([])
+            ax.tick_params(labelsize=7)
+        axes[r][0].set_ylabel(label, fontsize=8)
+    return fig
+
+
+def plot_update_ratios(ratios: Mapping[str, np.ndarray], *, target: float = 1e-3):
+    """log10 of the update-to-data ratio per step, one line per layer, one panel per setting."""
+    fig, axes = subplots(1, len(ratios), (4.0 * len(ratios), 3.2), squeeze=False)
+    for ax, (label, r) in zip(axes[0], ratios.items(), strict=True):
+        colours = [_cmap(i / max(r.shape[1] - 1, 1)) for i in range(r.shape[1])]
+        for layer in range(r.shape[1]):
+            ax.plot(np.log10(r[:, layer]), lw=1, color=colours[layer],
+                    label=f"layer {layer + 1}" if layer in (0, r.shape[1] - 1) else None)
+        ax.axhline(np.log10(target), color="k", ls="--", lw=1, label="1e-3 rule of thumb")
+        ax.set(xlabel="training step", ylabel="log10 std(ΔW) / std(W)", title=label)
+        ax.legend(fontsize=7)
+    return fig
+
+
+def _cmap(value: float):
+    """A colour from dark (input side) to light (output side)."""
+    from matplotlib import colormaps
+
+    return colormaps["viridis"](value)
