@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 import numpy as np
 import torch
-from PIL import Image
 
 from course_utils.data.real import digits
 from course_utils.deepnets import (
@@ -175,19 +172,5 @@ class DeepNetLab(Widget):
                                  f"</b> · test accuracy after <b>{self.trained}</b> steps: <b>"
                                  f"{self.test_acc:.1%}</b>"
                                  + ("" if self.trained else " · press ▶ to train"))
-        _render(self.plot)
+        self.plot.render()
 
-
-def _render(plot: FigureImage) -> None:
-    """``plot.render()`` in one draw: the PNG straight from the canvas's pixels.
-
-    ``savefig`` draws the figure a second time; this is about a third faster per redraw.
-    """
-    canvas = plot.figure.canvas
-    canvas.draw()
-    if plot.figure.get_layout_engine() is not None:  # laid out once, then kept
-        plot.figure.set_layout_engine("none")
-    buffer = io.BytesIO()
-    Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
-                     canvas.buffer_rgba()).save(buffer, format="png", compress_level=1)
-    plot.image.value = buffer.getvalue()
