@@ -16,6 +16,8 @@ import html
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
+
 from course_utils.validate import as_number
 
 
@@ -78,6 +80,70 @@ def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding:
     if out < 1:
         raise ValueError(f"padding {padding} removes the whole output ({out}); use less")
     return out
+
+
+# The 4x4 "single depth slice" of CS231n that decks 003 and 004 pool with 2x2 windows,
+# stride 2 (a picture in the decks; their text keeps only the outputs).
+DECK_POOLING_INPUT = ((1, 1, 2, 4), (5, 6, 7, 8), (3, 2, 1, 0), (1, 2, 3, 4))
+
+
+def window_indices(index: int, *, kernel: int, stride: int = 1, dilation: int = 1,
+                   offset: int = 0) -> np.ndarray:
+    """The positions along one axis that kernel tap 0..K-1 of window ``index`` touches.
+
+    A convolution or pooling window of output ``index`` reads the padded input at
+    ``index * S + D * k`` (``offset`` 0); a transposed convolution's input ``index`` writes
+    the output at ``index * S - P + D * k`` (``offset`` = -P). Positions may fall outside
+    the grid; the caller clips them.
+    """
+    return index * stride + offset + dilation * np.arange(kernel)
+
+
+def pool2d_windows(x, kernel: int, stride: int | None = None, padding: int = 0,
+                   dilation: int = 1, *, kind: str = "max") -> np.ndarray:
+    """Max or average pooling of one 2D array [H, W], one window at a time (notebook 07).
+
+    Padding counts as -inf for max and as 0 for the average (torch's defaults,
+    ``count_include_pad=True``); sizes that do not fit are refused (``pool_output_size``).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a 2D array [H, W], got shape {x.shape}")
+    if kind not in ("max", "average"):
+        raise ValueError(f"kind must be 'max' or 'average', got {kind!r}")
+    if kind == "average" and dilation != 1:
+        raise ValueError(f"average pooling has no dilation (nn.AvgPool2d takes none), got "
+                         f"dilation {dilation}: use 1")
+    stride = kernel if stride is None else stride
+    oh = pool_output_size(x.shape[0], kernel, stride, padding, dilation)
+    ow = pool_output_size(x.shape[1], kernel, stride, padding, dilation)
+    padded = np.pad(x, padding, constant_values=-np.inf if kind == "max" else 0.0)
+    reduce = np.max if kind == "max" else np.mean
+    out = np.empty((oh, ow))
+    for i in range(oh):
+        rows = window_indices(i, kernel=kernel, stride=stride, dilation=dilation)
+        for j in range(ow):
+            cols = window_indices(j, kernel=kernel, stride=stride, dilation=dilation)
+            out[i, j] = reduce(padded[np.ix_(rows, cols)])
+    return out
+
+
+LAYER_KINDS = ("convolution", "max pooling", "average pooling", "transposed convolution")
+
+
+def layer_output_size(kind: str, size: int, kernel: int, stride: int = 1, padding: int = 0,
+                      dilation: int = 1) -> int:
+    """Output length of one layer of ``kind`` (one of ``LAYER_KINDS``), as its torch layer."""
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"kind must be one of {LAYER_KINDS}, got {kind!r}")
+    if kind == "convolution":
+        return conv_output_size(size, kernel, stride, padding, dilation)
+    if kind == "transposed convolution":
+        return conv_transpose_output_size(size, kernel, stride, padding, dilation=dilation)
+    if kind == "average pooling" and dilation != 1:
+        raise ValueError(f"average pooling has no dilation (nn.AvgPool2d takes none), got "
+                         f"dilation {dilation}: use 1")
+    return pool_output_size(size, kernel, stride, padding, dilation)
 
 
 def same_padding(kernel: int, dilation: int = 1) -> int:

@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -133,3 +134,70 @@ def test_bad_inputs_get_clear_errors():
         pool_output_size(8, 2, 2, padding=2)
     with pytest.raises(ValueError, match="must be \\(kernel, stride\\)"):
         receptive_field([(3,)])
+
+
+@pytest.mark.parametrize(("shape", "k", "s", "p", "d"), [
+    ((4, 4), 2, 2, 0, 1), ((7, 7), 3, 2, 0, 1), ((5, 7), 3, 1, 1, 1), ((9, 5), 2, 1, 1, 2),
+    ((10, 7), 3, 3, 1, 1), ((6, 10), 1, 1, 0, 1)])
+@pytest.mark.parametrize("kind", ["max", "average"])
+def test_pool2d_windows_match_torch(shape, k, s, p, d, kind):
+    from course_utils.arithmetic import pool2d_windows
+
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(sum(shape) + k),
+                    dtype=torch.float64)
+    if kind == "average" and d > 1:
+        with pytest.raises(ValueError, match="no dilation"):
+            pool2d_windows(x.numpy(), k, s, p, d, kind=kind)
+        return
+    ours = pool2d_windows(x.numpy(), k, s, p, d, kind=kind)
+    theirs = (torch.nn.functional.max_pool2d(x[None, None], k, s, p, d) if kind == "max"
+              else torch.nn.functional.avg_pool2d(x[None, None], k, s, p))[0, 0]
+    assert ours.shape == tuple(theirs.shape)
+    assert ours == pytest.approx(theirs.numpy(), abs=1e-12)  # float64: exact up to rounding
+
+
+def test_pool2d_windows_on_the_decks_input_and_bad_arguments():
+    from course_utils.arithmetic import DECK_POOLING_INPUT, pool2d_windows
+
+    x = np.array(DECK_POOLING_INPUT, dtype=float)
+    assert pool2d_windows(x, 2).tolist() == [[6, 8], [3, 4]]  # decks 003, 004
+    assert pool2d_windows(x, 2, kind="average").tolist() == [[3.25, 5.25], [2, 2]]
+    with pytest.raises(ValueError, match="kind must be"):
+        pool2d_windows(x, 2, kind="median")
+    with pytest.raises(ValueError, match="2D array"):
+        pool2d_windows(x[None], 2)
+    with pytest.raises(ValueError, match="not a whole number"):
+        pool2d_windows(np.zeros((5, 5)), 2)
+
+
+def test_layer_output_size_of_every_kind_matches_its_torch_layer():
+    from course_utils.arithmetic import LAYER_KINDS, layer_output_size
+
+    layers = {"convolution": lambda k, s, p, d: nn.Conv1d(1, 1, k, s, p, d),
+              "max pooling": lambda k, s, p, d: nn.MaxPool1d(k, s, p, d),
+              "average pooling": lambda k, s, p, d: nn.AvgPool1d(k, s, p),
+              "transposed convolution": lambda k, s, p, d: nn.ConvTranspose1d(1, 1, k, s, p,
+                                                                              dilation=d)}
+    checked = dict.fromkeys(LAYER_KINDS, 0)
+    for kind, (n, k, s, p, d) in itertools.product(LAYER_KINDS, GRID):
+        try:
+            ours = layer_output_size(kind, n, k, s, p, d)
+        except ValueError:
+            ours = None
+        if kind == "average pooling" and d > 1:
+            assert ours is None  # nn.AvgPool1d has no dilation
+            continue
+        try:
+            theirs = layers[kind](k, s, p, d)(torch.zeros(1, 1, n)).shape[-1]
+        except RuntimeError:
+            theirs = None
+        if ours is None:  # refused: torch refuses too, or floors a size that does not fit
+            eff = d * (k - 1) + 1
+            assert theirs is None or (kind != "transposed convolution"
+                                      and (n + 2 * p - eff) % s), (kind, n, k, s, p, d)
+        else:
+            assert ours == theirs, (kind, n, k, s, p, d)
+            checked[kind] += 1
+    assert min(checked.values()) > 100
+    with pytest.raises(ValueError, match="kind must be one of"):
+        layer_output_size("conv", 7, 3)
