@@ -201,3 +201,56 @@ def test_layer_output_size_of_every_kind_matches_its_torch_layer():
     assert min(checked.values()) > 100
     with pytest.raises(ValueError, match="kind must be one of"):
         layer_output_size("conv", 7, 3)
+
+
+def test_summary_on_the_meta_device_equals_the_cpu_summary_and_memory_convention():
+    from course_utils.architectures import alexnet_deck
+
+    cpu = summary(alexnet_deck(), (1, 3, 227, 227))
+    with torch.device("meta"):
+        model = alexnet_deck()
+    meta = summary(model, (1, 3, 227, 227))
+    assert meta.rows == cpu.rows and meta.total_macs == cpu.total_macs
+    # Conv and FC outputs, float32 (deck 003's convention), by hand: 55x55x96, 27x27x256,
+    # 13x13x384 twice, 13x13x256, then 4096, 4096, 1000 values of 4 bytes.
+    by_hand = 4 * (55 * 55 * 96 + 27 * 27 * 256 + 2 * 13 * 13 * 384 + 13 * 13 * 256 + 9192)
+    assert cpu.memory() == by_hand
+    assert cpu.memory(("MaxPool2d",)) == 4 * (27 * 27 * 96 + 13 * 13 * 256 + 6 * 6 * 256)
+    assert cpu.activation_bytes > cpu.memory()  # every layer, ReLUs included
+
+
+@pytest.mark.parametrize("layers", [[(3, 1)] * 4, [(5, 1)] * 2, [(3, 2), (3, 1), (2, 2), (3, 1)],
+                                    [(3, 1, 2), (3, 1, 3)], [(7, 2), (3, 2, 2)]])
+def test_measured_receptive_field_agrees_with_the_recursion(layers):
+    from course_utils.arithmetic import measured_receptive_field
+
+    assert measured_receptive_field(layers) == receptive_field(layers)[-1].size
+
+
+def test_measured_receptive_field_refuses_an_input_too_small():
+    from course_utils.arithmetic import measured_receptive_field
+
+    with pytest.raises((ValueError, RuntimeError)):
+        measured_receptive_field([(5, 1)] * 4, size=8)
+
+
+def test_deck_tables_compare_row_by_row_and_flag_the_decks_slips():
+    from course_utils.architectures import alexnet_deck, vgg16
+    from course_utils.arithmetic import DECK000_ALEXNET, DECK000_VGG16, compare_with_deck_table
+
+    with torch.device("meta"):
+        alex, vgg = alexnet_deck(), vgg16()
+    rows = compare_with_deck_table(alex, (1, 3, 227, 227), DECK000_ALEXNET)
+    assert [r["layer"] for r in rows if r["verdict"] != "agrees"] == [
+        "Input", "Norm1", "Norm2", "Conv5"]
+    conv5 = rows[9]
+    assert conv5["ours: feature map"] == "13x13x128x2" and conv5["ours: memory (K)"] == "21.6"
+    assert rows[1]["ours: parameters (K)"] == "34.8"  # 11*11*3*96 weights, no biases
+    vgg_rows = compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_VGG16)
+    assert [r["layer"] for r in vgg_rows if r["verdict"] != "agrees"] == ["Input"]
+    # a deck cell changed by more than its last digit is flagged
+    wrong = list(DECK000_VGG16)
+    wrong[1] = ("Conv 1-1", "224x224x64", "1.9", "3,211")
+    assert compare_with_deck_table(vgg, (1, 3, 224, 224), wrong)[1]["verdict"] == "differs"
+    with pytest.raises(ValueError, match="rows to compare"):
+        compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_ALEXNET)
