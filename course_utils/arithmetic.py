@@ -409,7 +409,8 @@ def compare_with_deck_table(model, input_shape: tuple[int, ...], deck_rows) -> l
     order they run. Parameters are weights only (the deck counts no biases) and memory the
     number of output values, both in thousands, memory per GPU half on "x2" rows. A deck
     number agrees when it is within one unit of its last printed digit (the deck rounds
-    loosely: "150K" for 150,528). Build ``model`` on the meta device: no weights needed.
+    loosely: "150K" for 150,528); the verdict names the columns that differ. Build ``model``
+    on the meta device: no weights needed.
     """
     table = summary(model, input_shape)
     modules = dict(model.named_modules())
@@ -429,12 +430,14 @@ def compare_with_deck_table(model, input_shape: tuple[int, ...], deck_rows) -> l
         values = 1
         for d in shape[1:]:
             values *= d
-        ok = (fmap == our_fmap and _within_last_digit(params, weights / 1e3)
-              and _within_last_digit(memory, values / halves / 1e3))
+        wrong = [what for what, ok in (
+            ("feature map", fmap == our_fmap),
+            ("parameters", _within_last_digit(params, weights / 1e3)),
+            ("memory", _within_last_digit(memory, values / halves / 1e3))) if not ok]
         rows.append({"layer": deck_name, "deck: feature map": fmap, "ours: feature map": our_fmap,
                      "deck: parameters (K)": params or "",
                      "ours: parameters (K)": f"{weights / 1e3:,.1f}" if weights else "",
                      "deck: memory (K)": memory,
                      "ours: memory (K)": f"{values / halves / 1e3:,.1f}",
-                     "verdict": "agrees" if ok else "differs"})
+                     "verdict": "differs: " + ", ".join(wrong) if wrong else "agrees"})
     return rows

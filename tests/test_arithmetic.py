@@ -251,6 +251,8 @@ def test_deck_tables_compare_row_by_row_and_flag_the_decks_slips():
     # a deck cell changed by more than its last digit is flagged
     wrong = list(DECK000_VGG16)
     wrong[1] = ("Conv 1-1", "224x224x64", "1.9", "3,211")
-    assert compare_with_deck_table(vgg, (1, 3, 224, 224), wrong)[1]["verdict"] == "differs"
+    assert compare_with_deck_table(vgg, (1, 3, 224, 224), wrong)[1]["verdict"] == (
+        "differs: parameters")
+    assert rows[9]["verdict"] == "differs: feature map, memory"  # conv5
     with pytest.raises(ValueError, match="rows to compare"):
         compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_ALEXNET)
