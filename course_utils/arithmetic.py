@@ -16,6 +16,8 @@ import html
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
+
 from course_utils.validate import as_number
 
 
@@ -78,6 +80,70 @@ def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding:
     if out < 1:
         raise ValueError(f"padding {padding} removes the whole output ({out}); use less")
     return out
+
+
+# The 4x4 "single depth slice" of CS231n that decks 003 and 004 pool with 2x2 windows,
+# stride 2 (a picture in the decks; their text keeps only the outputs).
+DECK_POOLING_INPUT = ((1, 1, 2, 4), (5, 6, 7, 8), (3, 2, 1, 0), (1, 2, 3, 4))
+
+
+def window_indices(index: int, *, kernel: int, stride: int = 1, dilation: int = 1,
+                   offset: int = 0) -> np.ndarray:
+    """The positions along one axis that kernel tap 0..K-1 of window ``index`` touches.
+
+    A convolution or pooling window of output ``index`` reads the padded input at
+    ``index * S + D * k`` (``offset`` 0); a transposed convolution's input ``index`` writes
+    the output at ``index * S - P + D * k`` (``offset`` = -P). Positions may fall outside
+    the grid; the caller clips them.
+    """
+    return index * stride + offset + dilation * np.arange(kernel)
+
+
+def pool2d_windows(x, kernel: int, stride: int | None = None, padding: int = 0,
+                   dilation: int = 1, *, kind: str = "max") -> np.ndarray:
+    """Max or average pooling of one 2D array [H, W], one window at a time (notebook 07).
+
+    Padding counts as -inf for max and as 0 for the average (torch's defaults,
+    ``count_include_pad=True``); sizes that do not fit are refused (``pool_output_size``).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a 2D array [H, W], got shape {x.shape}")
+    if kind not in ("max", "average"):
+        raise ValueError(f"kind must be 'max' or 'average', got {kind!r}")
+    if kind == "average" and dilation != 1:
+        raise ValueError(f"average pooling has no dilation (nn.AvgPool2d takes none), got "
+                         f"dilation {dilation}: use 1")
+    stride = kernel if stride is None else stride
+    oh = pool_output_size(x.shape[0], kernel, stride, padding, dilation)
+    ow = pool_output_size(x.shape[1], kernel, stride, padding, dilation)
+    padded = np.pad(x, padding, constant_values=-np.inf if kind == "max" else 0.0)
+    reduce = np.max if kind == "max" else np.mean
+    out = np.empty((oh, ow))
+    for i in range(oh):
+        rows = window_indices(i, kernel=kernel, stride=stride, dilation=dilation)
+        for j in range(ow):
+            cols = window_indices(j, kernel=kernel, stride=stride, dilation=dilation)
+            out[i, j] = reduce(padded[np.ix_(rows, cols)])
+    return out
+
+
+LAYER_KINDS = ("convolution", "max pooling", "average pooling", "transposed convolution")
+
+
+def layer_output_size(kind: str, size: int, kernel: int, stride: int = 1, padding: int = 0,
+                      dilation: int = 1) -> int:
+    """Output length of one layer of ``kind`` (one of ``LAYER_KINDS``), as its torch layer."""
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"kind must be one of {LAYER_KINDS}, got {kind!r}")
+    if kind == "convolution":
+        return conv_output_size(size, kernel, stride, padding, dilation)
+    if kind == "transposed convolution":
+        return conv_transpose_output_size(size, kernel, stride, padding, dilation=dilation)
+    if kind == "average pooling" and dilation != 1:
+        raise ValueError(f"average pooling has no dilation (nn.AvgPool2d takes none), got "
+                         f"dilation {dilation}: use 1")
+    return pool_output_size(size, kernel, stride, padding, dilation)
 
 
 def same_padding(kernel: int, dilation: int = 1) -> int:
@@ -156,7 +222,14 @@ class Summary(NamedTuple):
 
     @property
     def activation_bytes(self) -> int:
+        """Every recorded layer's output, in bytes (in-place ReLUs and Dropout included, so
+        a tensor they overwrite counts twice: an upper bound, not what torch allocates)."""
         return sum(r.activation_bytes for r in self.rows)
+
+    def memory(self, kinds: Sequence[str] = ("Conv2d", "Linear")) -> int:
+        """Bytes of the outputs of the layers whose type is in ``kinds`` (default: conv and
+        fully connected layers, the convention of deck 003's 1.9 MB / 48.6 MB)."""
+        return sum(r.activation_bytes for r in self.rows if r.kind in kinds)
 
     def table(self) -> list[dict]:
         return [{"layer": r.name, "type": r.kind, "output": "x".join(map(str, r.output_shape)),
@@ -210,6 +283,9 @@ def _window(module) -> tuple[int, int, int] | None:
 def summary(model, input_shape: tuple[int, ...]) -> Summary:
     """Run one zero input of ``input_shape`` (with the batch axis) and tabulate each leaf layer.
 
+    The input goes on the model's device: build the model under ``torch.device("meta")``
+    and nothing is allocated (shapes, parameters and MACs need no weights).
+
     Parameters count each leaf module's own tensors (and those of a module that holds
     parameters beside its children, so the total is every parameter); MACs as above;
     activation memory is the layer's output size in bytes; the receptive field follows conv
@@ -248,11 +324,120 @@ def summary(model, input_shape: tuple[int, ...]) -> Summary:
     was_training = model.training
     model.eval()
     try:
-        dtype = next((p.dtype for p in model.parameters()), torch.float32)
+        first = next(model.parameters(), None)  # a model built on the "meta" device runs
+        dtype = first.dtype if first is not None else torch.float32  # there without weights
+        device = first.device if first is not None else torch.device("cpu")
         with torch.no_grad():
-            model(torch.zeros(shape, dtype=dtype))
+            model(torch.zeros(shape, dtype=dtype, device=device))
     finally:
         for h in handles:
             h.remove()
         model.train(was_training)
     return Summary(rows, shape)
+
+
+def measured_receptive_field(layers: Sequence[tuple[int, ...]], size: int = 64) -> int:
+    """Receptive field of the centre output of a stack of ``(kernel, stride[, dilation])``
+    convolutions, measured with autograd: how many input columns its gradient reaches.
+
+    An independent check of ``receptive_field`` and of deck 003's ``1 + L(K - 1)`` (all
+    weights 1, so no gradient cancels).
+    """
+    import torch
+
+    convs = []
+    for layer in layers:
+        kernel, stride = layer[0], layer[1]
+        dilation = layer[2] if len(layer) == 3 else 1
+        conv = torch.nn.Conv2d(1, 1, kernel, stride, dilation=dilation, bias=False)
+        torch.nn.init.ones_(conv.weight)
+        convs.append(conv)
+    x = torch.zeros(1, 1, size, size, requires_grad=True)
+    out = torch.nn.Sequential(*convs)(x)
+    h, w = out.shape[-2:]
+    if min(h, w) < 1:
+        raise ValueError(f"size {size} is too small for these layers: use a larger input")
+    out[0, 0, h // 2, w // 2].backward()
+    columns = torch.nonzero(x.grad[0, 0].abs().sum(0))
+    return int(columns.max() - columns.min() + 1)
+
+
+# -- deck 000's per-layer tables, as printed -----------------------------------------------
+# (row, feature map, #parameters, memory): parameters and memory in thousands ("K"), memory
+# per GPU half on the rows written "x2"; None where the deck leaves the cell empty.
+
+DECK000_ALEXNET = (
+    ("Input", "227x227x3", None, "150"), ("Conv1", "55x55x48x2", "35", "145"),
+    ("Norm1", "27x27x48x2", None, "35"), ("MaxPool1", "27x27x48x2", None, "35"),
+    ("Conv2", "27x27x128x2", "307", "93"), ("Norm2", "13x13x128x2", None, "22"),
+    ("MaxPool2", "13x13x128x2", None, "22"), ("Conv3", "13x13x192x2", "885", "32"),
+    ("Conv4", "13x13x192x2", "664", "32"), ("Conv5", "13x13x192x2", "442", "32"),
+    ("MaxPool3", "6x6x128x2", None, "5"), ("FC6", "4096", "37,749", "4"),
+    ("FC7", "4096", "16,777", "4"), ("FC8", "1000", "4,096", "1"))
+
+DECK000_VGG16 = (
+    ("Input", "227x227x3", None, "150"),
+    ("Conv 1-1", "224x224x64", "1.7", "3,211"), ("Conv 1-2", "224x224x64", "37", "3,211"),
+    ("Pool 1", "112x112x64", None, "803"),
+    ("Conv 2-1", "112x112x128", "74", "1,606"), ("Conv 2-2", "112x112x128", "147", "1,606"),
+    ("Pool 2", "56x56x128", None, "401"),
+    ("Conv 3-1", "56x56x256", "295", "803"), ("Conv 3-2", "56x56x256", "590", "803"),
+    ("Conv 3-3", "56x56x256", "590", "803"), ("Pool 3", "28x28x256", None, "200"),
+    ("Conv 4-1", "28x28x512", "1,180", "401"), ("Conv 4-2", "28x28x512", "2,359", "401"),
+    ("Conv 4-3", "28x28x512", "2,359", "401"), ("Pool 4", "14x14x512", None, "100"),
+    ("Conv 5-1", "14x14x512", "2,359", "100"), ("Conv 5-2", "14x14x512", "2,359", "100"),
+    ("Conv 5-3", "14x14x512", "2,359", "100"), ("Pool 5", "7x7x512", None, "25"),
+    ("FC 6", "4096", "102,760", "4"), ("FC 7", "4096", "16,777", "4"),
+    ("FC 8", "1000", "4,096", "1"))
+
+_NOT_IN_DECK_TABLES = ("ReLU", "Flatten", "Dropout")
+
+
+def _within_last_digit(printed: str | None, value: float) -> bool:
+    """Whether ``value`` (in K) is within one unit of the printed number's last digit."""
+    if printed is None:
+        return value == 0
+    digits = printed.replace(",", "")
+    unit = 10.0 ** -len(digits.split(".")[1]) if "." in digits else 1.0
+    return abs(float(digits) - value) < unit
+
+
+def compare_with_deck_table(model, input_shape: tuple[int, ...], deck_rows) -> list[dict]:
+    """Deck 000's per-layer table (``DECK000_ALEXNET`` / ``DECK000_VGG16``) beside ours (07).
+
+    Our rows: the input, then every layer but activations, flattening and dropout, in the
+    order they run. Parameters are weights only (the deck counts no biases) and memory the
+    number of output values, both in thousands, memory per GPU half on "x2" rows. A deck
+    number agrees when it is within one unit of its last printed digit (the deck rounds
+    loosely: "150K" for 150,528); the verdict names the columns that differ. Build ``model``
+    on the meta device: no weights needed.
+    """
+    table = summary(model, input_shape)
+    modules = dict(model.named_modules())
+    ours = [("input", tuple(input_shape), 0)] + [
+        (r.name, r.output_shape, getattr(modules[r.name], "weight", None))
+        for r in table.rows if r.kind not in _NOT_IN_DECK_TABLES]
+    if len(ours) != len(deck_rows):
+        raise ValueError(f"the model has {len(ours)} rows to compare (input included), the "
+                         f"deck's table {len(deck_rows)}")
+    rows = []
+    for (deck_name, fmap, params, memory), (_, shape, weight) in zip(deck_rows, ours,
+                                                                     strict=True):
+        halves = 2 if fmap.endswith("x2") else 1
+        dims = shape[1:] if len(shape) == 2 else (*shape[2:], shape[1] // halves)
+        our_fmap = "x".join(map(str, dims)) + ("x2" if halves == 2 else "")
+        weights = 0 if weight is None or isinstance(weight, int) else weight.numel()
+        values = 1
+        for d in shape[1:]:
+            values *= d
+        wrong = [what for what, ok in (
+            ("feature map", fmap == our_fmap),
+            ("parameters", _within_last_digit(params, weights / 1e3)),
+            ("memory", _within_last_digit(memory, values / halves / 1e3))) if not ok]
+        rows.append({"layer": deck_name, "deck: feature map": fmap, "ours: feature map": our_fmap,
+                     "deck: parameters (K)": params or "",
+                     "ours: parameters (K)": f"{weights / 1e3:,.1f}" if weights else "",
+                     "deck: memory (K)": memory,
+                     "ours: memory (K)": f"{values / halves / 1e3:,.1f}",
+                     "verdict": "differs: " + ", ".join(wrong) if wrong else "agrees"})
+    return rows

@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -133,3 +134,125 @@ def test_bad_inputs_get_clear_errors():
         pool_output_size(8, 2, 2, padding=2)
     with pytest.raises(ValueError, match="must be \\(kernel, stride\\)"):
         receptive_field([(3,)])
+
+
+@pytest.mark.parametrize(("shape", "k", "s", "p", "d"), [
+    ((4, 4), 2, 2, 0, 1), ((7, 7), 3, 2, 0, 1), ((5, 7), 3, 1, 1, 1), ((9, 5), 2, 1, 1, 2),
+    ((10, 7), 3, 3, 1, 1), ((6, 10), 1, 1, 0, 1)])
+@pytest.mark.parametrize("kind", ["max", "average"])
+def test_pool2d_windows_match_torch(shape, k, s, p, d, kind):
+    from course_utils.arithmetic import pool2d_windows
+
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(sum(shape) + k),
+                    dtype=torch.float64)
+    if kind == "average" and d > 1:
+        with pytest.raises(ValueError, match="no dilation"):
+            pool2d_windows(x.numpy(), k, s, p, d, kind=kind)
+        return
+    ours = pool2d_windows(x.numpy(), k, s, p, d, kind=kind)
+    theirs = (torch.nn.functional.max_pool2d(x[None, None], k, s, p, d) if kind == "max"
+              else torch.nn.functional.avg_pool2d(x[None, None], k, s, p))[0, 0]
+    assert ours.shape == tuple(theirs.shape)
+    assert ours == pytest.approx(theirs.numpy(), abs=1e-12)  # float64: exact up to rounding
+
+
+def test_pool2d_windows_on_the_decks_input_and_bad_arguments():
+    from course_utils.arithmetic import DECK_POOLING_INPUT, pool2d_windows
+
+    x = np.array(DECK_POOLING_INPUT, dtype=float)
+    assert pool2d_windows(x, 2).tolist() == [[6, 8], [3, 4]]  # decks 003, 004
+    assert pool2d_windows(x, 2, kind="average").tolist() == [[3.25, 5.25], [2, 2]]
+    with pytest.raises(ValueError, match="kind must be"):
+        pool2d_windows(x, 2, kind="median")
+    with pytest.raises(ValueError, match="2D array"):
+        pool2d_windows(x[None], 2)
+    with pytest.raises(ValueError, match="not a whole number"):
+        pool2d_windows(np.zeros((5, 5)), 2)
+
+
+def test_layer_output_size_of_every_kind_matches_its_torch_layer():
+    from course_utils.arithmetic import LAYER_KINDS, layer_output_size
+
+    layers = {"convolution": lambda k, s, p, d: nn.Conv1d(1, 1, k, s, p, d),
+              "max pooling": lambda k, s, p, d: nn.MaxPool1d(k, s, p, d),
+              "average pooling": lambda k, s, p, d: nn.AvgPool1d(k, s, p),
+              "transposed convolution": lambda k, s, p, d: nn.ConvTranspose1d(1, 1, k, s, p,
+                                                                              dilation=d)}
+    checked = dict.fromkeys(LAYER_KINDS, 0)
+    for kind, (n, k, s, p, d) in itertools.product(LAYER_KINDS, GRID):
+        try:
+            ours = layer_output_size(kind, n, k, s, p, d)
+        except ValueError:
+            ours = None
+        if kind == "average pooling" and d > 1:
+            assert ours is None  # nn.AvgPool1d has no dilation
+            continue
+        try:
+            theirs = layers[kind](k, s, p, d)(torch.zeros(1, 1, n)).shape[-1]
+        except RuntimeError:
+            theirs = None
+        if ours is None:  # refused: torch refuses too, or floors a size that does not fit
+            eff = d * (k - 1) + 1
+            assert theirs is None or (kind != "transposed convolution"
+                                      and (n + 2 * p - eff) % s), (kind, n, k, s, p, d)
+        else:
+            assert ours == theirs, (kind, n, k, s, p, d)
+            checked[kind] += 1
+    assert min(checked.values()) > 100
+    with pytest.raises(ValueError, match="kind must be one of"):
+        layer_output_size("conv", 7, 3)
+
+
+def test_summary_on_the_meta_device_equals_the_cpu_summary_and_memory_convention():
+    from course_utils.architectures import alexnet_deck
+
+    cpu = summary(alexnet_deck(), (1, 3, 227, 227))
+    with torch.device("meta"):
+        model = alexnet_deck()
+    meta = summary(model, (1, 3, 227, 227))
+    assert meta.rows == cpu.rows and meta.total_macs == cpu.total_macs
+    # Conv and FC outputs, float32 (deck 003's convention), by hand: 55x55x96, 27x27x256,
+    # 13x13x384 twice, 13x13x256, then 4096, 4096, 1000 values of 4 bytes.
+    by_hand = 4 * (55 * 55 * 96 + 27 * 27 * 256 + 2 * 13 * 13 * 384 + 13 * 13 * 256 + 9192)
+    assert cpu.memory() == by_hand
+    assert cpu.memory(("MaxPool2d",)) == 4 * (27 * 27 * 96 + 13 * 13 * 256 + 6 * 6 * 256)
+    assert cpu.activation_bytes > cpu.memory()  # every layer, ReLUs included
+
+
+@pytest.mark.parametrize("layers", [[(3, 1)] * 4, [(5, 1)] * 2, [(3, 2), (3, 1), (2, 2), (3, 1)],
+                                    [(3, 1, 2), (3, 1, 3)], [(7, 2), (3, 2, 2)]])
+def test_measured_receptive_field_agrees_with_the_recursion(layers):
+    from course_utils.arithmetic import measured_receptive_field
+
+    assert measured_receptive_field(layers) == receptive_field(layers)[-1].size
+
+
+def test_measured_receptive_field_refuses_an_input_too_small():
+    from course_utils.arithmetic import measured_receptive_field
+
+    with pytest.raises((ValueError, RuntimeError)):
+        measured_receptive_field([(5, 1)] * 4, size=8)
+
+
+def test_deck_tables_compare_row_by_row_and_flag_the_decks_slips():
+    from course_utils.architectures import alexnet_deck, vgg16
+    from course_utils.arithmetic import DECK000_ALEXNET, DECK000_VGG16, compare_with_deck_table
+
+    with torch.device("meta"):
+        alex, vgg = alexnet_deck(), vgg16()
+    rows = compare_with_deck_table(alex, (1, 3, 227, 227), DECK000_ALEXNET)
+    assert [r["layer"] for r in rows if r["verdict"] != "agrees"] == [
+        "Input", "Norm1", "Norm2", "Conv5"]
+    conv5 = rows[9]
+    assert conv5["ours: feature map"] == "13x13x128x2" and conv5["ours: memory (K)"] == "21.6"
+    assert rows[1]["ours: parameters (K)"] == "34.8"  # 11*11*3*96 weights, no biases
+    vgg_rows = compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_VGG16)
+    assert [r["layer"] for r in vgg_rows if r["verdict"] != "agrees"] == ["Input"]
+    # a deck cell changed by more than its last digit is flagged
+    wrong = list(DECK000_VGG16)
+    wrong[1] = ("Conv 1-1", "224x224x64", "1.9", "3,211")
+    assert compare_with_deck_table(vgg, (1, 3, 224, 224), wrong)[1]["verdict"] == (
+        "differs: parameters")
+    assert rows[9]["verdict"] == "differs: feature map, memory"  # conv5
+    with pytest.raises(ValueError, match="rows to compare"):
+        compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_ALEXNET)

@@ -54,3 +54,16 @@ def test_roc_explorer_threshold_changes_the_confusion_matrix():
     low = roc.counts.copy()
     roc.threshold.value = 0.9
     assert roc.counts[:, 1].sum() < low[:, 1].sum() and roc.counts.sum() == 60
+
+
+def test_roc_explorer_redraws_in_place_for_a_new_class():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=60)
+    probs = rng.dirichlet(np.ones(3), size=60)
+    roc = RocExplorer(probs, labels, digit=0)
+    image, curve = roc.plot.image.value, roc.roc_line.get_xydata().copy()
+    roc.digit.value = 2
+    assert roc.plot.image.value != image and roc.roc_line.get_xydata().shape != (2, 2)
+    assert not np.array_equal(roc.roc_line.get_xydata(), curve)
+    assert roc.plot.axes[0].get_title() == "ROC, class 2 vs rest"
+    assert roc.counts.sum() == 60 and roc.cells[1][1].get_text() == str(roc.counts[1, 1])

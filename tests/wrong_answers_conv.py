@@ -88,6 +88,14 @@ def _pool_bwd_first_of_row(dout, x, kernel, stride):
             dx[top, left + b] += dout[i, j]
     return dx
 
+
+def _refuses_fractions_only(w, k, s, p):
+    span = w - k + 2 * p
+    if span % s:
+        raise ValueError("does not fit")
+    return span // s + 1
+
+
 WRONG = {
     "06.correlate": [
         lambda image, kernel: convolve2d(image, kernel, "valid"),  # flips the kernel
@@ -120,6 +128,10 @@ WRONG = {
         lambda w, k, s, p: (w - k) // s + 1,  # forgets padding
         lambda w, k, s, p: (w - k + p) // s + 1,
         lambda w, k, s, p: np.nan,
+        # PyTorch's floor, never refusing: 7, 3, stride 3 gives 2 instead of a ValueError.
+        lambda w, k, s, p: (w - k + 2 * p) // s + 1,
+        lambda w, k, s, p: -(-(w - k + 2 * p) // s) + 1,  # rounds up (ceil_mode)
+        _refuses_fractions_only,  # a kernel wider than the padded input gives 0 or less
     ],
     "07.count_params": [
         lambda c_in, c_out, k: c_out * c_in * k * k,  # no biases

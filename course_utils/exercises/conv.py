@@ -113,12 +113,37 @@ def _max_pool_backward(answer) -> None:
                               "where windows overlap the gradients add up")
 
 
+def _output_size_cases() -> list[tuple[int, int, int, int]]:
+    """Deck sizes, sizes that do not fit (odd, not divisible), a kernel wider than the
+    padded input, and random settings from a fixed seed."""
+    cases = [(7, 3, 1, 0), (7, 3, 2, 0), (32, 5, 1, 2), (227, 11, 4, 0), (224, 3, 1, 1),
+             (10, 4, 2, 1), (7, 3, 3, 0), (224, 11, 4, 2), (100, 5, 2, 0), (5, 7, 1, 0),
+             (5, 7, 1, 1), (1, 1, 1, 0), (9, 2, 2, 0)]
+    rng = np.random.default_rng(12)
+    cases += [(int(rng.integers(1, 60)), int(rng.integers(1, 8)), int(rng.integers(1, 5)),
+               int(rng.integers(0, 4))) for _ in range(12)]
+    return cases
+
+
 @exercise("07.output_size", title="the output size of a convolution")
 def _output_size(answer) -> None:
-    for size, k, s, p in [(7, 3, 1, 0), (7, 3, 2, 0), (32, 5, 1, 2), (227, 11, 4, 0),
-                          (224, 3, 1, 1), (10, 4, 2, 1)]:
-        got = answer_number(answer(size, k, s, p), f"output_size({size}, {k}, {s}, {p})",
-                            integer=True)
+    for size, k, s, p in _output_size_cases():
+        span = size + 2 * p - k
+        fits = span >= 0 and span % s == 0
+        what = f"output_size({size}, {k}, {s}, {p})"
+        try:
+            got = answer(size, k, s, p)
+        except ValueError as error:
+            if fits:
+                raise CheckFailed(f"{what} raised ValueError ({error}), but it fits: "
+                                  f"({size} - {k} + 2*{p}) / {s} + 1 = {span // s + 1}") from None
+            continue
+        if not fits:
+            why = (f"the {k}-wide kernel is wider than the padded input ({size + 2 * p})"
+                   if span < 0 else f"({size} - {k} + 2*{p}) / {s} + 1 = {span / s + 1:.2f} "
+                   "is not a whole number (PyTorch would floor it)")
+            raise CheckFailed(f"{what} returned {got!r}, but {why}: raise a ValueError")
+        got = answer_number(got, what, integer=True)
         expected = nn.Conv1d(1, 1, k, s, p)(torch.zeros(1, 1, size)).shape[-1]
         if got != expected:
             raise CheckFailed(f"for W={size}, K={k}, S={s}, P={p} the output has {expected} "
@@ -127,7 +152,11 @@ def _output_size(answer) -> None:
 
 @exercise("07.count_params", title="the parameters of a convolutional layer")
 def _conv_params(answer) -> None:
-    for c_in, c_out, k in [(3, 10, 5), (3, 96, 11), (64, 128, 3), (1, 6, 5), (256, 64, 1)]:
+    rng = np.random.default_rng(13)
+    cases = [(3, 10, 5), (3, 96, 11), (64, 128, 3), (1, 6, 5), (256, 64, 1), (16, 16, 2)]
+    cases += [tuple(int(v) for v in (rng.integers(1, 65), rng.integers(1, 65),
+                                     rng.integers(1, 8))) for _ in range(5)]
+    for c_in, c_out, k in cases:
         got = answer_number(answer(c_in, c_out, k), f"count_params({c_in}, {c_out}, {k})",
                             integer=True)
         expected = sum(p.numel() for p in nn.Conv2d(c_in, c_out, k).parameters())

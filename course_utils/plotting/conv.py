@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 
 from course_utils.plotting.base import subplots
@@ -37,6 +38,60 @@ def draw_grid(ax, cells: np.ndarray, *, title: str = "", values: np.ndarray | No
             ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7)
     ax.set_title(title, fontsize=9)
     return image
+
+
+class GridPanel:
+    """One axes of coded cells (as ``draw_grid``) built once and updated in place (07).
+
+    ``update`` swaps the image data, the cell borders and up to ``max_values`` numbers
+    written in; no ticks, no ``ax.clear()``: a widget redraw stays cheap.
+    """
+
+    def __init__(self, ax, *, max_values: int = 100):
+        self.ax = ax
+        self.image = ax.imshow(np.ones((1, 1)), cmap=GRID_CMAP, vmin=0, vmax=3,
+                               interpolation="nearest")
+        self.lines = LineCollection([], colors="#555", linewidths=0.6)
+        ax.add_collection(self.lines)
+        ax.set(xticks=[], yticks=[])
+        self.texts = [ax.text(0, 0, "", ha="center", va="center", fontsize=7, visible=False)
+                      for _ in range(max_values)]
+        self.message = ax.text(0.0, 0.5, "", transform=ax.transAxes, fontsize=9,
+                               color="#cf222e", wrap=True, va="center", visible=False)
+
+    def update(self, cells: np.ndarray, *, title: str = "", values: np.ndarray | None = None,
+               fmt: str = "{:g}") -> None:
+        """Show ``cells`` (codes 0-3), their borders, and ``values`` if few enough."""
+        h, w = cells.shape
+        self.ax.set_axis_on()
+        self.message.set_visible(False)
+        self.image.set_visible(True)
+        self.image.set_data(cells)
+        self.image.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
+        self.ax.set_xlim(-0.5, w - 0.5)
+        self.ax.set_ylim(h - 0.5, -0.5)
+        xs, ys = np.arange(w + 1) - 0.5, np.arange(h + 1) - 0.5
+        self.lines.set_segments([((x, ys[0]), (x, ys[-1])) for x in xs]
+                                + [((xs[0], y), (xs[-1], y)) for y in ys])
+        self.lines.set_visible(True)
+        shown = values is not None and values.size <= len(self.texts)
+        cells_written = list(np.ndenumerate(values)) if shown else []
+        for text, ((i, j), v) in zip(self.texts, cells_written, strict=False):
+            text.set_position((j, i))
+            text.set_text("" if np.isnan(v) else fmt.format(v))
+            text.set_visible(True)
+        for text in self.texts[len(cells_written):]:
+            text.set_visible(False)
+        self.ax.set_title(title, fontsize=9)
+
+    def show_message(self, message: str, *, title: str = "") -> None:
+        """Hide the grid and write ``message`` in its place (a setting that does not fit)."""
+        for artist in (self.image, self.lines, *self.texts):
+            artist.set_visible(False)
+        self.ax.set_axis_off()
+        self.message.set_text(message)
+        self.message.set_visible(bool(message))
+        self.ax.set_title(title, fontsize=9)
 
 
 def plot_grids(grids: Mapping[str, np.ndarray]):

@@ -138,30 +138,42 @@ class RocExplorer(Widget):
         self.plot = FigureImage((8.2, 3.4), ncols=2)
         self.box = widgets.VBox([widgets.HBox([self.digit, self.threshold]), self.status,
                                  self.plot.image])
-        self.digit.observe(self._redraw, names="value")
+        left, right = self.plot.axes  # artists built once, updated in place
+        (self.roc_line,) = left.plot([0, 1], [0, 1], lw=2)
+        left.plot([0, 1], [0, 1], ":", color="#999")
+        (self.marker,) = left.plot([0], [0], "o", color="#d62728", ms=9)
+        left.set(xlabel="false-positive rate", ylabel="true-positive rate",
+                 xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xticks=[0, 0.5, 1], yticks=[0, 0.5, 1])
+        self.matrix = right.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1)
+        self.cells = [[right.text(j, i, "", ha="center", va="center", fontsize=12)
+                       for j in range(2)] for i in range(2)]
+        right.set(xticks=[0, 1], yticks=[0, 1])
+        self.digit.observe(self._new_class, names="value")
         self.threshold.observe(self._redraw, names="value")
+        self._new_class()
+
+    def _new_class(self, change=None) -> None:
+        """A new class against the rest: its ROC curve and axis labels, then the point."""
+        digit = self.digit.value
+        roc = roc_curve(self.labels == digit, self.probabilities[:, digit])
+        self.roc_line.set_data(roc.fpr, roc.tpr)
+        left, right = self.plot.axes
+        left.set_title(f"ROC, class {digit} vs rest")
+        right.set_xticklabels(["pred. rest", f"pred. {digit}"])
+        right.set_yticklabels(["rest", str(digit)])
         self._redraw()
 
     def _redraw(self, change=None) -> None:
         positive = self.labels == self.digit.value
         scores = self.probabilities[:, self.digit.value]
-        roc = roc_curve(positive, scores)
         self.counts = confusion_at_threshold(positive, scores, self.threshold.value)
         (tn, fp), (fn, tp) = self.counts
         tpr, fpr = tp / max(tp + fn, 1), fp / max(fp + tn, 1)
-        left, right = self.plot.axes
-        left.clear()
-        left.plot(roc.fpr, roc.tpr, lw=2)
-        left.plot([0, 1], [0, 1], ":", color="#999")
-        left.plot([fpr], [tpr], "o", color="#d62728", ms=9)
-        left.set(xlabel="false-positive rate", ylabel="true-positive rate",
-                 title=f"ROC, class {self.digit.value} vs rest")
-        right.clear()
-        right.imshow(self.counts, cmap="Blues")
+        self.marker.set_data([fpr], [tpr])
+        self.matrix.set_data(self.counts)
+        self.matrix.set_clim(0, max(int(np.max(self.counts)), 1))
         for (i, j), v in np.ndenumerate(self.counts):
-            right.text(j, i, str(v), ha="center", va="center", fontsize=12)
-        right.set(xticks=[0, 1], xticklabels=["pred. rest", f"pred. {self.digit.value}"],
-                  yticks=[0, 1], yticklabels=["rest", str(self.digit.value)],
-                  title=f"threshold {self.threshold.value:.2f}")
+            self.cells[i][j].set_text(str(v))
+        self.plot.axes[1].set_title(f"threshold {self.threshold.value:.2f}")
         self.status.value = f"TP rate <b>{tpr:.3f}</b> · FP rate <b>{fpr:.4f}</b>"
         self.plot.render()

@@ -8,32 +8,62 @@ import ipywidgets as widgets
 import numpy as np
 from torch import nn
 
-from course_utils.arithmetic import conv_output_size, conv_transpose_output_size, summary
+from course_utils.arithmetic import (
+    DECK_POOLING_INPUT,
+    LAYER_KINDS,
+    conv_output_size,
+    layer_output_size,
+    pool2d_windows,
+    summary,
+    window_indices,
+)
 from course_utils.data.real import photo_from_bytes
-from course_utils.plotting.conv import draw_grid
+from course_utils.plotting.conv import GridPanel
 from course_utils.widgets.base import FigureImage, Widget, warning_html
+
+MODES = LAYER_KINDS
 
 
 class ConvArithmetic(Widget):
-    """In the spirit of conv_arithmetic: where the kernel sits for each output cell.
+    """In the spirit of conv_arithmetic: where the window sits for each output cell (07).
 
-    Sliders for input size, kernel, stride, padding, dilation and a transposed mode; a step
-    slider (with a Play control) moves through the output cells. An invalid combination is
-    drawn as an error with the explanation, not raised.
+    A mode (convolution, max or average pooling, transposed convolution), sliders for input
+    size, kernel, stride, padding and dilation; a step slider (with a Play control) moves
+    through the output cells (input cells in the transposed mode, which scatters each input
+    pixel's kernel into the output). Each mode shows its output-size formula and the torch
+    layer it matches; pooling writes the numbers in. An invalid combination is drawn as an
+    error with the explanation, not raised.
     """
 
     PRESETS = {
-        "deck 002: 7x7, 3x3, stride 2": {"size": 7, "kernel": 3, "stride": 2, "padding": 0},
-        "does not fit: stride 3": {"size": 7, "kernel": 3, "stride": 3, "padding": 0},
-        "same padding": {"size": 5, "kernel": 3, "stride": 1, "padding": 1},
-        "dilated": {"size": 7, "kernel": 3, "stride": 1, "padding": 0, "dilation": 2},
-        "transposed, stride 2": {"size": 3, "kernel": 3, "stride": 2, "padding": 0,
-                                 "transposed": True},
+        "deck 002: 7x7, 3x3, stride 2": {"mode": "convolution", "size": 7, "kernel": 3,
+                                         "stride": 2, "padding": 0},
+        "does not fit: stride 3": {"mode": "convolution", "size": 7, "kernel": 3, "stride": 3,
+                                   "padding": 0},
+        "same padding": {"mode": "convolution", "size": 5, "kernel": 3, "stride": 1,
+                         "padding": 1},
+        "dilated": {"mode": "convolution", "size": 7, "kernel": 3, "stride": 1, "padding": 0,
+                    "dilation": 2},
+        "max pooling 2x2, stride 2 (decks 003, 004)": {
+            "mode": "max pooling", "size": 4, "kernel": 2, "stride": 2, "padding": 0,
+            "dilation": 1},
+        "average pooling 2x2, stride 2": {
+            "mode": "average pooling", "size": 4, "kernel": 2, "stride": 2, "padding": 0,
+            "dilation": 1},
+        "overlapping max pooling 3x3, stride 2 (AlexNet)": {
+            "mode": "max pooling", "size": 7, "kernel": 3, "stride": 2, "padding": 0,
+            "dilation": 1},
+        "transposed, stride 2": {"mode": "transposed convolution", "size": 3, "kernel": 3,
+                                 "stride": 2, "padding": 0},
+        "transposed, stride 2, padding 1 (3 -> 5)": {
+            "mode": "transposed convolution", "size": 3, "kernel": 3, "stride": 2,
+            "padding": 1, "dilation": 1},
     }
 
     def __init__(self, *, size: int = 5, kernel: int = 3, stride: int = 1, padding: int = 1,
-                 dilation: int = 1, transposed: bool = False):
+                 dilation: int = 1, mode: str = "convolution"):
         cont = dict(continuous_update=False)
+        self.mode = widgets.Dropdown(options=MODES, value=mode, description="mode")
         self.size = widgets.IntSlider(value=size, min=1, max=12, description="input", **cont)
         self.kernel = widgets.IntSlider(value=kernel, min=1, max=7, description="kernel", **cont)
         self.stride = widgets.IntSlider(value=stride, min=1, max=4, description="stride", **cont)
@@ -41,71 +71,82 @@ class ConvArithmetic(Widget):
                                          **cont)
         self.dilation = widgets.IntSlider(value=dilation, min=1, max=3, description="dilation",
                                           **cont)
-        self.transposed = widgets.Checkbox(value=transposed, description="transposed")
         self.step = widgets.IntSlider(value=0, min=0, max=0, description="step", **cont)
         self.play = widgets.Play(value=0, min=0, max=0, interval=500, description="animate")
         widgets.jslink((self.play, "value"), (self.step, "value"))
         self.status = widgets.HTML()
         self.plot = FigureImage((8.4, 4.2), ncols=2)
+        self.panels = [GridPanel(ax) for ax in self.plot.axes]
+        self.values = np.random.default_rng(7).integers(0, 10, size=(12, 12)).astype(float)
+        self.values[:4, :4] = DECK_POOLING_INPUT  # the decks' 4x4 pooling example
         self.box = widgets.VBox([
-            widgets.HBox([self.size, self.kernel, self.stride]),
-            widgets.HBox([self.padding, self.dilation, self.transposed]),
+            widgets.HBox([self.mode, self.size, self.kernel]),
+            widgets.HBox([self.stride, self.padding, self.dilation]),
             widgets.HBox([self.play, self.step]), self.status, self.plot.image])
-        for control in (self.size, self.kernel, self.stride, self.padding, self.dilation,
-                        self.transposed):
+        for control in (self.mode, self.size, self.kernel, self.stride, self.padding,
+                        self.dilation):
             control.observe(self._setup, names="value")
         self.step.observe(self._redraw, names="value")
         self._setup()
 
+    @property
+    def transposed(self) -> bool:
+        return self.mode.value == "transposed convolution"
+
     def _setup(self, change=None) -> None:
         n, k, s, p, d = (c.value for c in (self.size, self.kernel, self.stride, self.padding,
                                            self.dilation))
-        self.error = None
+        mode, self.error, self.pooled = self.mode.value, None, None
         try:
-            if self.transposed.value:
-                self.out = conv_transpose_output_size(n, k, s, p, dilation=d)
-                self.formula = (f"({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + 1 = {self.out}")
+            self.out = layer_output_size(mode, n, k, s, p, d)
+            if self.transposed:
+                self.formula = f"({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + 1 = {self.out}"
+                self.layer = f"nn.ConvTranspose2d(C_in, C_out, {k}, {s}, {p}, dilation={d})"
+            elif mode == "convolution":
+                self.formula = f"({n} + 2·{p} - {d}·({k} - 1) - 1) / {s} + 1 = {self.out}"
+                self.layer = f"nn.Conv2d(C_in, C_out, {k}, {s}, {p}, dilation={d})"
             else:
-                self.out = conv_output_size(n, k, s, p, d)
-                self.formula = (f"({n} + 2·{p} - {d}·({k} - 1) - 1) / {s} + 1 = {self.out}")
+                kind = "max" if mode == "max pooling" else "average"
+                self.pooled = pool2d_windows(self.values[:n, :n], k, s, p, d, kind=kind)
+                self.formula = (f"({n} + 2·{p} - {d}·({k} - 1) - 1) / {s} + 1 = {self.out}, "
+                                "no parameters")
+                self.layer = (f"nn.MaxPool2d({k}, {s}, {p}, dilation={d})" if kind == "max"
+                              else f"nn.AvgPool2d({k}, {s}, {p})")
         except ValueError as error:
             self.error, self.out = str(error), 0
-        steps = (n * n if self.transposed.value else self.out * self.out) - 1
+        steps = (n * n if self.transposed else self.out * self.out) - 1
         self.step.unobserve(self._redraw, names="value")
         self.step.max = self.play.max = max(steps, 0)
         self.step.value = min(self.step.value, self.step.max)
         self.step.observe(self._redraw, names="value")
         self._redraw()
 
-    def _footprint(self, i: int, j: int, top: int, left: int, shape) -> np.ndarray:
+    def _footprint(self, top: int, left: int, shape) -> np.ndarray:
         k, d = self.kernel.value, self.dilation.value
-        rows = top + d * np.arange(k)
-        cols = left + d * np.arange(k)
+        rows = window_indices(0, kernel=k, dilation=d, offset=top)
+        cols = window_indices(0, kernel=k, dilation=d, offset=left)
         mask = np.zeros(shape, dtype=bool)
         rows, cols = rows[(rows >= 0) & (rows < shape[0])], cols[(cols >= 0) & (cols < shape[1])]
         mask[np.ix_(rows, cols)] = True
         return mask
 
     def _redraw(self, change=None) -> None:
-        left, right = self.plot.axes
-        left.clear()
-        right.clear()
+        left, right = self.panels
         n, s, p = self.size.value, self.stride.value, self.padding.value
         if self.error:
-            for ax in (left, right):
-                ax.set_axis_off()
-            left.text(0.0, 0.5, "does not fit:\n" + self.error.replace(": ", ":\n", 1),
-                      fontsize=9, color="#cf222e", wrap=True, va="center")
+            left.show_message("does not fit:\n" + self.error.replace(": ", ":\n", 1))
+            right.show_message("")
             self.status.value = warning_html("invalid", self.error)
             self.plot.render()
             return
         t = self.step.value
-        if self.transposed.value:  # input pixel t scatters the kernel into the output
+        in_values = out_values = None
+        if self.transposed:  # input pixel t scatters the kernel into the output
             i, j = divmod(t, n)
             grid_in = np.ones((n, n))
             grid_in[i, j] = 3
             grid_out = np.ones((self.out, self.out))
-            grid_out[self._footprint(i, j, i * s - p, j * s - p, grid_out.shape)] = 2
+            grid_out[self._footprint(i * s - p, j * s - p, grid_out.shape)] = 2
             titles = (f"input {n}x{n}: pixel ({i}, {j})",
                       f"output {self.out}x{self.out}: where its kernel adds")
         else:  # output cell t reads a window of the padded input
@@ -113,16 +154,22 @@ class ConvArithmetic(Widget):
             size = n + 2 * p
             grid_in = np.zeros((size, size))
             grid_in[p:p + n, p:p + n] = 1
-            grid_in[self._footprint(i, j, i * s, j * s, grid_in.shape)] = 2
+            grid_in[self._footprint(i * s, j * s, grid_in.shape)] = 2
             grid_out = np.ones((self.out, self.out))
             grid_out[i, j] = 3
-            titles = (f"padded input {size}x{size} (grey: padding)",
+            what = "padded input" if p else "input"
+            titles = (f"{what} {size}x{size}" + (" (grey: padding)" if p else ""),
                       f"output {self.out}x{self.out}: cell ({i}, {j})")
-        draw_grid(left, grid_in, title=titles[0])
-        draw_grid(right, grid_out, title=titles[1])
-        self.status.value = (("transposed: " if self.transposed.value else "") +
-                             f"output size {html.escape(self.formula)} · step {t} of "
-                             f"{self.step.max}")
+            if self.pooled is not None:
+                pad = np.nan if self.mode.value == "max pooling" else 0.0  # -inf or 0
+                in_values = np.full((size, size), pad)
+                in_values[p:p + n, p:p + n] = self.values[:n, :n]
+                out_values = self.pooled
+        left.update(grid_in, title=titles[0], values=in_values)
+        right.update(grid_out, title=titles[1], values=out_values, fmt="{:.3g}")
+        self.status.value = (f"{html.escape(self.mode.value)}: output size "
+                             f"{html.escape(self.formula)} · as <code>{html.escape(self.layer)}"
+                             f"</code> · step {t} of {self.step.max}")
         self.plot.render()
 
 
