@@ -70,6 +70,7 @@ class FaceDetectorLab(Widget):
             widgets.HBox([self.photo_name, self.upload, self.status]),
             widgets.HBox([self.pnet, self.rnet, self.onet, self.min_face]), self.plot.image])
         self._photos: dict[str, np.ndarray] = {}
+        self._caches: dict[str, dict] = {}
         self._images = [ax.imshow(np.zeros((2, 2, 3), np.uint8), interpolation="nearest")
                         for ax in self.plot.axes]
         self._boxes = []
@@ -91,6 +92,7 @@ class FaceDetectorLab(Widget):
         upload = files[0]
         try:
             self._photos[YOUR_PHOTO] = photo_from_bytes(bytes(upload["content"]))
+            self._caches.pop(YOUR_PHOTO, None)  # a new upload: its own net outputs
         except ValueError as error:
             self.status.value = f"<b>{upload.get('name', 'that file')}</b>: {error}"
             return
@@ -104,7 +106,8 @@ class FaceDetectorLab(Widget):
     def _new_photo(self, change=None) -> None:
         name = self.photo_name.value
         self.image = self._photos[YOUR_PHOTO] if name == YOUR_PHOTO else photo(name)
-        self._cache: dict = {}  # P-Net's maps for this photo, per pyramid
+        # each photo's net outputs, kept while the widget lives: switching back is instant
+        self._cache = self._caches.setdefault(name, {})
         height, width = self.image.shape[:2]
         step = max(1, max(height, width) // 240)  # a panel is about 240 px wide: draw no more
         for artist in self._images:
