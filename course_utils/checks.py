@@ -225,9 +225,10 @@ class SlideCheck:
     deck_says: Any
     computed: Any
     agrees: bool
+    differs: str = "❌ deck is wrong"
 
     def row(self) -> dict[str, Any]:
-        verdict = "✅ deck is right" if self.agrees else "❌ deck is wrong"
+        verdict = "✅ deck is right" if self.agrees else self.differs
         return {"deck": self.deck, "claim": self.claim, "deck says": self.deck_says,
                 "computed": self.computed, "verdict": verdict}
 
@@ -240,20 +241,28 @@ class SlideCheck:
 
 
 def slide_check(
-    deck: str, claim: str, *, deck_says: Any, computed: Any, expect: str, rtol: float = 1e-3
+    deck: str, claim: str, *, deck_says: Any, computed: Any, expect: str, rtol: float = 1e-3,
+    differs: str = "❌ deck is wrong",
 ) -> SlideCheck:
     """Compare a deck's claim with the computed value (numbers within ``rtol``).
 
     ``expect`` is ``"agree"`` or ``"disagree"``: what the course found when it checked the
-    deck. If the computation ever says otherwise, this raises, so CI notices.
+    deck. If the computation ever says otherwise, this raises, so CI notices. ``differs`` is
+    the verdict shown when they disagree: "deck is wrong" unless the honest word is another
+    (e.g. "⚠️ not reproducible at this scale" for a figure measured on another scale).
+    A NaN on either side is refused: it would otherwise read as "deck is wrong".
     """
     if expect not in ("agree", "disagree"):
         raise ValueError(f"expect must be 'agree' or 'disagree', got {expect!r}")
+    for name, value in (("deck_says", deck_says), ("computed", computed)):
+        if isinstance(value, Real) and value != value:
+            raise ValueError(f"slide_check: {name} is NaN (a diverged or empty computation?); "
+                             f"compare a real number")
     if isinstance(deck_says, Real) and isinstance(computed, Real):
         agrees = abs(deck_says - computed) <= rtol * max(abs(deck_says), abs(computed), 1e-12)
     else:
         agrees = deck_says == computed
-    result = SlideCheck(deck, claim, deck_says, computed, bool(agrees))
+    result = SlideCheck(deck, claim, deck_says, computed, bool(agrees), differs)
     if result.agrees != (expect == "agree"):
         raise AssertionError(f"slide check changed verdict (expected the deck to {expect}): "
                              f"{result}")

@@ -195,3 +195,15 @@ def test_checker_stops_an_endless_answer_outside_the_main_thread(endless_exercis
 def test_time_limit_must_be_positive():
     with pytest.raises(ValueError, match="time_limit must be a positive number"):
         exercise("99.bad_limit", title="x", time_limit=0)
+
+
+def test_slide_check_refuses_nan_and_can_say_not_reproducible():
+    with pytest.raises(ValueError, match="computed is NaN"):
+        slide_check("000", "x", deck_says=2.0, computed=float("nan"), expect="disagree")
+    with pytest.raises(ValueError, match="deck_says is NaN"):
+        slide_check("000", "x", deck_says=float("nan"), computed=1.0, expect="disagree")
+    shown = slide_check("000", "ensemble gain", deck_says=2.0, computed=0.5, expect="disagree",
+                        differs="⚠️ not reproducible at this scale")
+    assert str(shown).endswith("⚠️ not reproducible at this scale")
+    assert "deck is wrong" in str(slide_check("000", "y", deck_says=2.0, computed=0.5,
+                                              expect="disagree"))
