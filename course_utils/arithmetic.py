@@ -56,6 +56,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
 def pool_output_size(size: int, kernel: int, stride: int | None = None, padding: int = 0,
                      dilation: int = 1) -> int:
     """Output length of max / average pooling (stride defaults to the kernel, as in torch)."""
+    kernel = _int(kernel, "kernel", 1)
     stride = kernel if stride is None else stride
     padding = _int(padding, "padding", 0)
     if padding > kernel // 2:
@@ -159,9 +160,44 @@ def same_padding(kernel: int, dilation: int = 1) -> int:
 def conv_params(c_in: int, c_out: int, kernel: int | tuple[int, int], *, bias: bool = True,
                 groups: int = 1) -> int:
     """Weights C_out x C_in/groups x K_H x K_W, plus C_out biases."""
-    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    kh, kw = _kernel_hw(kernel)
     c_in, c_out = _int(c_in, "c_in", 1), _int(c_out, "c_out", 1)
+    groups = _int(groups, "groups", 1)
+    if c_in % groups or c_out % groups:
+        divisors = [g for g in range(1, min(c_in, c_out) + 1)
+                    if c_in % g == 0 and c_out % g == 0]
+        raise ValueError(f"c_in ({c_in}) and c_out ({c_out}) must both be divisible by groups "
+                         f"({groups}), as nn.Conv2d requires: use groups that divides both "
+                         f"(here one of {divisors})")
     return c_out * (c_in // groups) * kh * kw + (c_out if bias else 0)
+
+
+def _kernel_hw(kernel) -> tuple[int, int]:
+    """``kernel`` as (K_H, K_W): one positive whole number, or a pair of them."""
+    if isinstance(kernel, Sequence) and not isinstance(kernel, str):
+        if len(kernel) != 2:
+            raise ValueError(f"kernel must be one positive whole number K or a pair (K_H, K_W), "
+                             f"got {kernel!r}")
+        return _int(kernel[0], "kernel height", 1), _int(kernel[1], "kernel width", 1)
+    return (_int(kernel, "kernel", 1),) * 2
+
+
+def _layer_list(layers) -> list[tuple[int, int, int]]:
+    """``layers`` as (kernel, stride, dilation) triples, or a ``ValueError`` naming the bad one."""
+    if not isinstance(layers, Sequence) or isinstance(layers, str):
+        raise ValueError(f"layers must be a list of (kernel, stride) or (kernel, stride, "
+                         f"dilation) tuples, e.g. [(3, 1), (3, 1)], got {layers!r:.60}")
+    out = []
+    for i, layer in enumerate(layers):
+        if (not isinstance(layer, Sequence) or isinstance(layer, str)
+                or not 2 <= len(layer) <= 3):
+            raise ValueError(f"layers[{i}] must be (kernel, stride) or (kernel, stride, "
+                             f"dilation), a tuple such as (3, 1), got {layer!r}")
+        kernel = _int(layer[0], f"layers[{i}] kernel", 1)
+        stride = _int(layer[1], f"layers[{i}] stride", 1)
+        dilation = _int(layer[2], f"layers[{i}] dilation", 1) if len(layer) == 3 else 1
+        out.append((kernel, stride, dilation))
+    return out
 
 
 class RF(NamedTuple):
@@ -178,12 +214,7 @@ def receptive_field(layers: Sequence[tuple[int, ...]]) -> list[RF]:
     and no dilation, L layers of K x K see ``1 + L(K - 1)`` pixels (deck 003).
     """
     rf, jump, out = 1, 1, []
-    for i, layer in enumerate(layers):
-        if not 2 <= len(layer) <= 3:
-            raise ValueError(f"layer {i} must be (kernel, stride) or (kernel, stride, "
-                             f"dilation), got {layer!r}")
-        kernel, stride = _int(layer[0], "kernel", 1), _int(layer[1], "stride", 1)
-        dilation = _int(layer[2], "dilation", 1) if len(layer) == 3 else 1
+    for kernel, stride, dilation in _layer_list(layers):
         rf += dilation * (kernel - 1) * jump
         jump *= stride
         out.append(RF(rf, jump))
@@ -345,10 +376,9 @@ def measured_receptive_field(layers: Sequence[tuple[int, ...]], size: int = 64) 
     """
     import torch
 
+    size = _int(size, "size", 1)
     convs = []
-    for layer in layers:
-        kernel, stride = layer[0], layer[1]
-        dilation = layer[2] if len(layer) == 3 else 1
+    for kernel, stride, dilation in _layer_list(layers):
         conv = torch.nn.Conv2d(1, 1, kernel, stride, dilation=dilation, bias=False)
         torch.nn.init.ones_(conv.weight)
         convs.append(conv)

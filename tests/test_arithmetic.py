@@ -256,3 +256,50 @@ def test_deck_tables_compare_row_by_row_and_flag_the_decks_slips():
     assert rows[9]["verdict"] == "differs: feature map, memory"  # conv5
     with pytest.raises(ValueError, match="rows to compare"):
         compare_with_deck_table(vgg, (1, 3, 224, 224), DECK000_ALEXNET)
+
+
+def test_conv_params_refuses_bad_kernels_and_groups_and_matches_torch():
+    for c_in, c_out, kernel, groups in [(3, 10, 5, 1), (4, 10, (3, 5), 2), (6, 6, 3, 6)]:
+        conv = nn.Conv2d(c_in, c_out, kernel, groups=groups)
+        assert conv_params(c_in, c_out, kernel, groups=groups) == sum(
+            p.numel() for p in conv.parameters())
+    with pytest.raises(ValueError, match=r"kernel must be >= 1, got -5"):
+        conv_params(3, 10, -5)  # used to return 760
+    with pytest.raises(ValueError, match=r"kernel must be a whole number, got 5.0 \(float\)"):
+        conv_params(3, 10, 5.0)  # used to fail with "cannot unpack non-iterable float"
+    with pytest.raises(ValueError, match=r"kernel width must be >= 1, got 0"):
+        conv_params(3, 10, (3, 0))
+    with pytest.raises(ValueError, match=r"kernel must be one positive whole number K or a "
+                                         r"pair \(K_H, K_W\), got \(3, 3, 3\)"):
+        conv_params(3, 10, (3, 3, 3))
+    with pytest.raises(ValueError, match=r"c_in \(3\) and c_out \(10\) must both be divisible "
+                                         r"by groups \(2\).*one of \[1\]"):
+        conv_params(3, 10, 5, groups=2)  # used to return 260; torch refuses it:
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(3, 10, 5, groups=2)
+    with pytest.raises(ValueError, match=r"groups must be >= 1, got 0"):
+        conv_params(4, 4, 3, groups=0)
+
+
+def test_receptive_field_refuses_bare_kernels_with_the_form_it_wants():
+    from course_utils.arithmetic import measured_receptive_field
+
+    with pytest.raises(ValueError, match=r"layers\[0\] must be \(kernel, stride\) or \(kernel, "
+                                         r"stride, dilation\), a tuple such as \(3, 1\), got 3"):
+        receptive_field([3, 3])  # used to fail with "object of type 'int' has no len()"
+    with pytest.raises(ValueError, match=r"layers\[0\] must be"):
+        measured_receptive_field([3, 3])
+    with pytest.raises(ValueError, match=r"layers must be a list of \(kernel, stride\)"):
+        receptive_field(3)
+    with pytest.raises(ValueError, match=r"layers\[1\] stride must be >= 1, got 0"):
+        receptive_field([(3, 1), (3, 0)])
+    with pytest.raises(ValueError, match=r"layers\[0\] kernel must be a whole number"):
+        receptive_field([(2.5, 1)])
+    layers = [(3, 1), (3, 2), (3, 1, 2)]
+    assert receptive_field(layers)[-1].size == measured_receptive_field(layers) == 13  # 1+2+2+2*2*2
+
+
+def test_pool_output_size_refuses_a_negative_kernel_before_comparing_padding():
+    with pytest.raises(ValueError, match=r"kernel must be >= 1, got -2"):
+        pool_output_size(8, -2)
+    assert pool_output_size(8, 2) == torch.nn.MaxPool2d(2)(torch.zeros(1, 8, 8)).shape[-1]
