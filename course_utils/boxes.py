@@ -108,7 +108,14 @@ def box_area(boxes: Tensor, fmt: str = "xyxy") -> Tensor:
 
 
 def _pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """IoU of every pair of already checked boxes; 0 where both have no area."""
+    """IoU of every pair of already checked boxes; 0 where both have no area.
+
+    Areas and intersections are computed in float32 at least (a 300 x 300 box's area,
+    90000, overflows float16 to inf); the IoU, in [0, 1], comes back in the input dtype.
+    """
+    dtype = boxes1.dtype
+    if torch.finfo(dtype).bits < 32:
+        boxes1, boxes2 = boxes1.float(), boxes2.float()
     area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
     area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
     top_left = torch.max(boxes1[:, None, :2], boxes2[None, :, :2])  # [N, M, 2]
@@ -116,7 +123,7 @@ def _pairwise_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     wh = (bottom_right - top_left).clamp(min=0)
     inter = wh[..., 0] * wh[..., 1]
     union = area1[:, None] + area2[None, :] - inter  # |A u B| = |A| + |B| - |A n B|
-    return torch.where(union > 0, inter / torch.where(union > 0, union, 1), 0)
+    return torch.where(union > 0, inter / torch.where(union > 0, union, 1), 0).to(dtype)
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor, fmt: str = "xyxy") -> Tensor:

@@ -201,3 +201,13 @@ def test_numpy_lists_and_integers_are_accepted():
 def test_bad_inputs_get_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_box_iou_float16_does_not_overflow_the_area():
+    big = torch.tensor([[0.0, 0, 300, 300], [100.0, 50, 400, 260]])
+    expected = tv.box_iou(big, big)  # oracle in float32
+    half = box_iou(big.half(), big.half())  # 300 * 300 = 90000 > float16's max 65504
+    assert half.dtype == torch.float16
+    assert torch.isfinite(half).all() and half[0, 0] == 1
+    torch.testing.assert_close(half.float(), expected, atol=1e-3, rtol=1e-3)
+    torch.testing.assert_close(box_iou(big, big), expected)
