@@ -54,3 +54,43 @@ def test_bad_inputs_get_clear_errors():
         M.roc_curve([True, True], [0.1, 0.2])
     with pytest.raises(ValueError, match=r"scores must be finite"):
         M.roc_curve([True, False], [np.nan, 0.2])
+
+
+def test_auc_refuses_unsorted_fpr_and_unequal_lengths():
+    with pytest.raises(ValueError, match=r"fpr must be non-decreasing .* but fpr\[2\] = 0.5 < "
+                                         r"fpr\[1\] = 1: sort the points by fpr"):
+        M.auc([0, 1, 0.5], [0, 0.7, 1])  # used to return a negative area
+    with pytest.raises(ValueError, match=r"fpr and tpr must have the same length \(one point "
+                                         r"each\), got 2 and 3"):
+        M.auc([0, 1], [0, 1, 1])  # used to return 0.5
+    fpr, tpr = [0, 0.2, 0.2, 1], [0, 0.5, 0.8, 1]
+    assert M.auc(fpr, tpr) == pytest.approx(sk.auc(fpr, tpr))
+
+
+def test_roc_curve_refuses_multiclass_labels():
+    y, scores = np.array([0, 1, 2, 3, 1, 0]), np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    with pytest.raises(ValueError, match=r"positive must be booleans or 0/1 .*got values "
+                                         r"\[0, 1, 2, 3\]: for class k against the rest pass "
+                                         r"positive=\(y == k\)"):
+        M.roc_curve(y, scores)
+    with pytest.raises(ValueError, match="positive must be booleans or 0/1"):
+        M.confusion_at_threshold(y, scores, 0.3)
+    ours = M.roc_curve(y == 1, scores)
+    fpr, tpr, _ = sk.roc_curve(y == 1, scores, drop_intermediate=False)
+    np.testing.assert_allclose(ours.fpr, fpr)
+    np.testing.assert_allclose(ours.tpr, tpr)
+    np.testing.assert_allclose(M.roc_curve((y == 1).astype(int), scores).tpr, tpr)
+
+
+def test_confusion_matrix_refuses_huge_labels():
+    with pytest.raises(ValueError, match=r"labels must be class indices 0..K-1 with K <= "
+                                         r"10,000, but the largest label asks for K = "
+                                         r"10,000,001 .*np.unique"):
+        M.confusion_matrix([0, 10**7], [0, 0])  # used to ask for 728 TiB
+    with pytest.raises(ValueError, match=r"the classes argument asks for K = 20,000"):
+        M.confusion_matrix([0, 1], [0, 0], classes=20_000)
+    with pytest.raises(ValueError, match=r"classes must be a whole number"):
+        M.confusion_matrix([0, 1], [0, 0], classes=2.5)
+    y, p = [0, 2, 1, 2, 9999], [0, 1, 1, 2, 9999]
+    cm = M.confusion_matrix(y, p)
+    np.testing.assert_array_equal(cm, sk.confusion_matrix(y, p, labels=range(10_000)))

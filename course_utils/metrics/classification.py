@@ -11,7 +11,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.validate import as_array
+from course_utils.validate import as_array, as_number
+
+MAX_CLASSES = 10_000  # a confusion matrix of 10^8 counts (800 MB): beyond it a label is a typo
 
 
 def _labels(y_true, y_pred, classes: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
@@ -22,7 +24,15 @@ def _labels(y_true, y_pred, classes: int | None = None) -> tuple[np.ndarray, np.
                          f"{y_pred.size}")
     if y_true.size == 0:
         raise ValueError("need at least one label")
+    if classes is not None:
+        classes = as_number(classes, "classes", minimum=1, integer=True)
     k = int(max(y_true.max(), y_pred.max())) + 1 if classes is None else classes
+    if k > MAX_CLASSES:
+        raise ValueError(
+            f"labels must be class indices 0..K-1 with K <= {MAX_CLASSES:,}, but the "
+            f"{'largest label' if classes is None else 'classes argument'} asks for K = {k:,} "
+            f"(a {k:,} x {k:,} matrix): number the classes 0..K-1 first, e.g. with "
+            "np.unique(labels, return_inverse=True)")
     if min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= k:
         raise ValueError(f"labels must be class indices in 0..{k - 1}, got values from "
                          f"{min(y_true.min(), y_pred.min())} to {max(y_true.max(), y_pred.max())}")
@@ -76,13 +86,25 @@ class ROC(NamedTuple):
     thresholds: np.ndarray  # decreasing; predict positive when score >= threshold
 
 
+def _binary(positive) -> np.ndarray:
+    """``positive`` as bools; refuses class labels other than 0/1 (silently 'not 0')."""
+    positive = as_array(positive, "positive", shape=(None,), dtype=None)
+    if positive.dtype.kind != "b":
+        values = np.unique(positive)
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError(
+                f"positive must be booleans or 0/1 (1 = the positive class), got values "
+                f"{values[:6].tolist()}: for class k against the rest pass positive=(y == k)")
+    return positive.astype(bool)
+
+
 def roc_curve(positive, scores) -> ROC:
     """ROC of a score for one class: positive (bool [N]) and scores [N].
 
     Thresholds are the distinct scores, highest first, starting at +inf (nothing predicted
     positive), as scikit-learn with ``drop_intermediate=False``.
     """
-    positive = as_array(positive, "positive", shape=(None,), dtype=None).astype(bool)
+    positive = _binary(positive)
     scores = as_array(scores, "scores", shape=(len(positive),))
     n_pos, n_neg = positive.sum(), (~positive).sum()
     if n_pos == 0 or n_neg == 0:
@@ -95,14 +117,24 @@ def roc_curve(positive, scores) -> ROC:
 
 
 def auc(fpr, tpr) -> float:
-    """Area under a curve by the trapezoid rule (fpr increasing)."""
-    fpr, tpr = as_array(fpr, "fpr", shape=(None,)), as_array(tpr, "tpr", shape=(None,))
+    """Area under a curve by the trapezoid rule (fpr non-decreasing, as ``roc_curve`` gives)."""
+    fpr = as_array(fpr, "fpr", shape=(None,))
+    tpr = as_array(tpr, "tpr", shape=(None,))
+    if len(tpr) != len(fpr):
+        raise ValueError(f"fpr and tpr must have the same length (one point each), got "
+                         f"{len(fpr)} and {len(tpr)}")
+    drops = np.flatnonzero(np.diff(fpr) < 0)
+    if drops.size:
+        i = int(drops[0])
+        raise ValueError(f"fpr must be non-decreasing (sorted from 0 to 1, as roc_curve returns "
+                         f"it), but fpr[{i + 1}] = {fpr[i + 1]:g} < fpr[{i}] = {fpr[i]:g}: sort "
+                         "the points by fpr (or reverse a decreasing curve)")
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
 
 
 def confusion_at_threshold(positive, scores, threshold: float) -> np.ndarray:
     """2x2 counts [[TN, FP], [FN, TP]] when predicting positive for score >= threshold."""
-    positive = as_array(positive, "positive", shape=(None,), dtype=None).astype(bool)
+    positive = _binary(positive)
     scores = as_array(scores, "scores", shape=(len(positive),))
     predicted = scores >= threshold
     return np.array([[np.sum(~positive & ~predicted), np.sum(~positive & predicted)],
