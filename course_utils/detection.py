@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -408,10 +409,30 @@ class MAPResult(NamedTuple):
     curves: dict  # (class, threshold) -> PRCurve
 
 
+def _pr_points(recall, precision) -> tuple[np.ndarray, np.ndarray]:
+    """recall and precision [N] as float arrays, or a ``ValueError``: finite, same length,
+    recall non-decreasing (a search over it would otherwise read the wrong precisions)."""
+    recall = as_array(recall, "recall", shape=(None,))
+    precision = as_array(precision, "precision", shape=(None,))
+    if len(precision) != len(recall):
+        raise ValueError(f"recall and precision must have the same length (one point per "
+                         f"detection), got {len(recall)} and {len(precision)}")
+    drops = np.flatnonzero(np.diff(recall) < 0)
+    if drops.size:
+        i = int(drops[0])
+        raise ValueError(f"recall must be non-decreasing (detections sorted by decreasing "
+                         f"score), but recall[{i + 1}] = {recall[i + 1]:g} < recall[{i}] = "
+                         f"{recall[i]:g}: sort the detections by score first")
+    return recall, precision
+
+
 def interpolated_ap(recall: np.ndarray, precision: np.ndarray, *, points: int = 101) -> float:
     """COCO's average precision: the mean over recall levels 0, 0.01, .., 1 of the best
-    precision reached at that recall or beyond (0 where the recall is never reached)."""
-    recall, precision = np.asarray(recall, float), np.asarray(precision, float)
+    precision reached at that recall or beyond (0 where the recall is never reached).
+
+    ``recall`` must be finite and non-decreasing (detections by decreasing score, as
+    ``PRCurve`` holds them), with one precision per recall."""
+    recall, precision = _pr_points(recall, precision)
     if len(recall) == 0:
         return 0.0
     envelope = np.maximum.accumulate(precision[::-1])[::-1]  # best precision at >= recall
@@ -427,7 +448,7 @@ def voc_ap(recall: np.ndarray, precision: np.ndarray, *, eleven_point: bool = Fa
     at that recall or beyond), summed exactly over the recall steps. VOC 2007
     (``eleven_point=True``): the mean of that envelope at recall 0, 0.1, .., 1.
     """
-    recall, precision = np.asarray(recall, float), np.asarray(precision, float)
+    recall, precision = _pr_points(recall, precision)
     if len(recall) == 0:
         return 0.0
     envelope = np.maximum.accumulate(precision[::-1])[::-1]
@@ -463,7 +484,7 @@ def mean_average_precision(predictions: list[dict], targets: list[dict], *,
     Args:
         predictions: per image ``{"boxes", "scores", "labels"}``.
         targets: per image ``{"boxes", "labels"}``, as many as predictions.
-        iou_thresholds: default 0.5, 0.55, .., 0.95.
+        iou_thresholds: default 0.5, 0.55, .., 0.95; a single number is one threshold.
         classes: the labels to score (default: every label in the targets).
     """
     if not isinstance(predictions, list | tuple) or not isinstance(targets, list | tuple):
@@ -473,6 +494,8 @@ def mean_average_precision(predictions: list[dict], targets: list[dict], *,
                          "each per image")
     preds = [_prediction(p, i) for i, p in enumerate(predictions)]
     gts = [_target(t, i) for i, t in enumerate(targets)]
+    if isinstance(iou_thresholds, Real) or getattr(iou_thresholds, "ndim", None) == 0:
+        iou_thresholds = (iou_thresholds,)  # one bare threshold, e.g. 0.5
     thresholds = tuple(float(as_number(t, "iou_thresholds", minimum=0.0, maximum=1.0))
                        for t in iou_thresholds)
     if not thresholds:

@@ -377,3 +377,32 @@ def test_map_bad_inputs(call, message):
     predictions, targets = generated(0)
     with pytest.raises(ValueError, match=message):
         call(predictions, targets)
+
+
+def test_interpolated_ap_refuses_nan_and_unsorted_recall():
+    with pytest.raises(ValueError, match=r"recall must be finite \(no NaN or inf\), but "
+                                         r"recall\[0\] is nan"):
+        interpolated_ap([np.nan], [1.0])  # used to return 1.0
+    with pytest.raises(ValueError, match=r"recall must be non-decreasing .*but recall\[1\] = "
+                                         r"0.2 < recall\[0\] = 0.5: sort the detections by "
+                                         r"score first"):
+        interpolated_ap([0.5, 0.2], [1.0, 1.0])
+    with pytest.raises(ValueError, match="recall must be non-decreasing"):
+        voc_ap([0.5, 0.2], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"recall and precision must have the same length"):
+        interpolated_ap([0.2, 0.5], [1.0])
+    # hand-worked: precision 1 until recall 1/2, then 1/2 until 1: 51 levels at 1, 50 at 1/2
+    assert interpolated_ap([0.5, 0.5, 1.0], [1.0, 0.5, 2 / 3]) == pytest.approx(
+        (51 * 1 + 50 * 2 / 3) / 101)
+
+
+def test_map_takes_a_bare_float_as_one_threshold():
+    gt = [{"boxes": torch.tensor([[0.0, 0, 10, 10]]), "labels": torch.tensor([1])}]
+    shifted = [{"boxes": torch.tensor([[0.0, 0, 10, 7.5]]), "scores": torch.tensor([1.0]),
+                "labels": torch.tensor([1])}]  # IoU 0.75
+    for t, expected in [(0.5, 1.0), (0.8, 0.0), (np.float64(0.5), 1.0)]:
+        bare = mean_average_precision(shifted, gt, iou_thresholds=t)
+        listed = mean_average_precision(shifted, gt, iou_thresholds=[float(t)])
+        assert bare.map == listed.map == expected
+    with pytest.raises(ValueError, match=r"iou_thresholds must be <= 1.0, got 50"):
+        mean_average_precision(shifted, gt, iou_thresholds=50)
