@@ -89,6 +89,9 @@ def relu_backward(dout, cache: ActivationCache) -> np.ndarray:
 def softmax(z, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax: subtracting the max changes nothing but avoids overflow."""
     z = as_array(z, "z")
+    if z.ndim == 0 or z.shape[axis] == 0:
+        raise ValueError(f"z must have at least one score along axis {axis} (softmax over "
+                         f"nothing is undefined), got shape {z.shape}")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 

@@ -115,3 +115,16 @@ def test_bad_inputs_get_clear_errors():
         L.softmax_cross_entropy(np.zeros((2, 3)), [0.5, 1])
     with pytest.raises(ValueError, match=r"scores must be finite"):
         L.softmax_cross_entropy(np.array([[np.inf, 0.0]]), [0])
+
+
+def test_softmax_refuses_nothing_to_normalise():
+    with pytest.raises(ValueError, match=r"z must have at least one score along axis -1 "
+                                         r"\(softmax over nothing is undefined\), got shape "
+                                         r"\(0,\)"):
+        L.softmax([])
+    with pytest.raises(ValueError, match=r"along axis 0 .*got shape \(0, 3\)"):
+        L.softmax(np.zeros((0, 3)), axis=0)
+    z = np.random.default_rng(0).normal(size=(0, 3))  # no rows: an empty batch is fine
+    assert L.softmax(z).shape == (0, 3)
+    z = np.random.default_rng(1).normal(size=(4, 5))
+    np.testing.assert_allclose(L.softmax(z), F.softmax(torch.tensor(z), dim=-1).numpy())
