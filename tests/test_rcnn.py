@@ -28,11 +28,16 @@ def test_images_stay_at_64_px_and_outputs_are_torchvision_dicts():
     images = scenes_to_tensors(SCENES[:2])[0]
     batch, _ = model.transform(list(images))
     assert batch.tensors.shape == (2, 3, 64, 64)  # not resized to 800 px
-    assert model.backbone(batch.tensors).shape == (2, 64, 4, 4)  # stride 16
+    for stride in (4, 8, 16):
+        assert tiny_faster_rcnn(stride=stride).backbone(batch.tensors).shape == (
+            2, 64, 64 // stride, 64 // stride)
+    with pytest.raises(ValueError, match="stride"):
+        tiny_faster_rcnn(stride=2)
     found = rcnn_detect(model, images)
     assert len(found) == 2 and set(found[0]) == {"boxes", "scores", "labels"}
     assert model.roi_heads.box_predictor.cls_score.out_features == 4  # background + 3
     assert model.rpn.head.cls_logits.out_channels == 12  # 4 sizes x 3 ratios per cell
+    assert model.backbone.stride == 4
 
 
 def test_proposals_are_the_rpns_own():
