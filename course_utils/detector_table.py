@@ -24,7 +24,7 @@ DETECTORS = {
     "ssd": (400, "SSD, three maps 16/8/4 (course_utils.ssd)"),
     "yolo": (400, "YOLO v1 head and loss, 8 x 8 grid (course_utils.yolo)"),
     "faster_rcnn": (400, "Faster R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
-    "mask_rcnn": (400, "Mask R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
+    "mask_rcnn": (300, "Mask R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
 }
 
 
