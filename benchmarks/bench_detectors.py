@@ -59,7 +59,7 @@ def mask_rcnn_rows():
     from course_utils.rcnn import train_rcnn
 
     train, val = _scenes()
-    run = train_rcnn(train, val, masks=True, steps=300, batch_size=8, lr=1e-3,
+    run = train_rcnn(train, val, masks=True, steps=400, batch_size=4, lr=1e-3,
                      eval_every=50)
     yield from _rows("Mask R-CNN", run.checkpoints, (("box mAP@0.5 0.9", "map50", 0.9),
                                                      ("mean mask IoU 0.75", "mask_iou", 0.75),
