@@ -11,13 +11,13 @@ from course_utils.optim import (
     SGD,
     SURFACES,
     Adam,
+    gradient_descent,
     hessian,
     make_optimizer,
     run_optimizer,
     softmax_regression,
     softmax_regression_loss,
     stable_lr,
-    gradient_descent,
     torch_trajectory,
 )
 
