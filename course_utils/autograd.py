@@ -26,6 +26,8 @@ import numpy as np
 
 from course_utils.validate import as_number
 
+_EXP_MAX = math.log(np.finfo(np.float64).max)  # 709.78: e^x is inf above it
+
 
 class Value:
     """A scalar in a computational graph: its value, gradient, parents and the op made it."""
@@ -90,6 +92,11 @@ class Value:
         return out
 
     def exp(self) -> Value:
+        if self.data > _EXP_MAX:
+            raise OverflowError(
+                f"exp overflows float64 above {_EXP_MAX:.2f} (e^{_EXP_MAX:.2f} is about 1.8e308, "
+                f"the largest float64), got exp({self.data}): keep the argument below 709, e.g. "
+                "subtract the largest logit first, as a stable softmax does")
         out = Value(math.exp(self.data), (self,), "exp")
 
         def _backward(out: Value) -> None:

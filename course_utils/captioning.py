@@ -57,11 +57,17 @@ class Vocabulary:
     """
 
     def __init__(self, words: Iterable[str]):
+        if isinstance(words, str):
+            raise TypeError(
+                f"words must be a list of words, e.g. {words.split()!r:.60}, not one str "
+                f"({words!r:.40} would become a vocabulary of its letters); to build it from "
+                "captions use Vocabulary.from_captions([caption, ...])")
         words = list(words)
-        bad = [w for w in words if not isinstance(w, str) or not w or w in SPECIALS]
+        bad = [w for w in words if not isinstance(w, str) or not w or w in SPECIALS
+               or len(w.split()) != 1]
         if bad:
-            raise ValueError(f"vocabulary words must be non-empty strings other than "
-                             f"{SPECIALS}, got {bad[0]!r}")
+            raise ValueError(f"vocabulary words must be non-empty strings without spaces, other "
+                             f"than {SPECIALS}, got {bad[0]!r}")
         if not words:
             raise ValueError("the vocabulary is empty: build it from at least one caption "
                              "with at least one word")
@@ -130,6 +136,12 @@ class Vocabulary:
 
 def encode_captions(captions: Sequence[str], vocab: Vocabulary) -> torch.Tensor:
     """int64 [N, T]: ``<start>`` words ``<end>``, padded with ``<pad>`` to the longest."""
+    if isinstance(captions, str):
+        raise TypeError(f"captions must be a list of captions, not one str (each of its letters "
+                        f"would be read as a caption); wrap it: [{captions!r:.40}]")
+    if isinstance(vocab, str) or not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab must be a Vocabulary (e.g. Vocabulary.from_captions(captions)), "
+                        f"got a {type(vocab).__name__}: encode_captions(captions, vocab)")
     rows = [[vocab.start, *vocab.encode(tokenize(c)), vocab.end] for c in captions]
     if not rows:
         raise ValueError("encode_captions got no captions")

@@ -26,20 +26,29 @@ def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
 
     Args:
         f: function of the array x (it may read x in place: x is restored after each probe).
-        x: float array, perturbed in place entry by entry.
+        x: float64 array, perturbed in place entry by entry and restored (also when f
+            raises); other dtypes are refused (float32 cannot hold x +- 1e-5 exactly).
         dout: upstream gradient, the shape of f(x) (None: f returns a scalar).
         h: the step; 1e-5 balances truncation (h^2) and rounding (eps / h) in float64.
     """
+    if isinstance(x, np.ndarray) and x.dtype != np.float64:
+        raise ValueError(
+            f"x must be a float64 array, got dtype {x.dtype}: the probes x +- h are written into "
+            f"x itself, and a {x.dtype} array cannot hold them exactly (or a copy would be "
+            "perturbed that f never reads). Convert once, x = x.astype(np.float64), and let f "
+            "read that array")
     x = as_array(x, "x")
     h = as_number(h, "h", minimum=1e-12)
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
-        x[i] = old + h
-        plus = np.asarray(f(x), dtype=np.float64)
-        x[i] = old - h
-        minus = np.asarray(f(x), dtype=np.float64)
-        x[i] = old
+        try:
+            x[i] = old + h
+            plus = np.asarray(f(x), dtype=np.float64)
+            x[i] = old - h
+            minus = np.asarray(f(x), dtype=np.float64)
+        finally:
+            x[i] = old  # the caller's array comes back unchanged, even when f raises
         diff = plus - minus if dout is None else (plus - minus) * dout
         grad[i] = np.sum(diff) / (2 * h)
     return grad

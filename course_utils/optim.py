@@ -13,12 +13,37 @@ softmax regression, with ``seconds_per_call`` to time what a step costs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
 from course_utils.errors import unknown_name
 from course_utils.validate import as_array, as_number
+
+
+def _positive_lr(lr) -> float:
+    """A finite learning rate > 0, or a ValueError saying so (NaN, inf, 0 and -1 all refused)."""
+    try:
+        value = as_number(lr, "lr")
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        raise ValueError(f"lr must be a positive finite number (e.g. 0.1), got {lr!r:.40}")
+    return value
+
+
+def _check_pairs(params, grads) -> None:
+    """Each gradient must have its parameter's shape: p - lr * g would broadcast silently."""
+    if len(params) != len(grads):
+        raise ValueError(f"grads must hold one gradient per parameter: got {len(params)} "
+                         f"params and {len(grads)} grads")
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if np.shape(p) != np.shape(g):
+            raise ValueError(
+                f"grads[{i}] must have the shape of params[{i}], {tuple(np.shape(p))}, got "
+                f"{tuple(np.shape(g))}: p - lr * g would broadcast to the wrong shape. "
+                f"Reshape the gradient, e.g. g.reshape(p.shape)")
 
 
 class SGD:
@@ -35,6 +60,7 @@ class SGD:
         self.velocity: list[np.ndarray] | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
+        _check_pairs(params, grads)
         grads = [g + self.weight_decay * p for p, g in zip(params, grads, strict=True)]
         if self.momentum:
             if self.velocity is None:  # torch starts the buffer at the first gradient
@@ -55,15 +81,20 @@ class Adam:
     def __init__(self, *, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
         self.lr = as_number(lr, "lr", minimum=0.0)
-        b1, b2 = betas
-        self.b1 = as_number(b1, "beta1", minimum=0.0, maximum=0.999999)
-        self.b2 = as_number(b2, "beta2", minimum=0.0, maximum=0.999999)
+        pair = betas if isinstance(betas, (tuple, list)) else None
+        ok = pair is not None and len(pair) == 2 and all(
+            isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1 for b in pair)
+        if not ok:
+            raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), "
+                             f"e.g. (0.9, 0.999), got {betas!r:.40}")
+        self.b1, self.b2 = float(pair[0]), float(pair[1])
         self.eps = as_number(eps, "eps", minimum=0.0)
         self.t = 0
         self.m: list[np.ndarray] | None = None
         self.v: list[np.ndarray] | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
+        _check_pairs(params, grads)
         if self.m is None:
             self.m = [np.zeros_like(g) for g in grads]
             self.v = [np.zeros_like(g) for g in grads]
@@ -247,6 +278,8 @@ def random_local_search(loss, w0, *, evaluations: int, step: float = 0.01,
 def gradient_descent(loss_and_grad, w0, *, steps: int, lr: float) -> SearchRun:
     """Follow the gradient; one step = one evaluation of the loss and its gradient."""
     w = as_array(w0, "w0")
+    lr = _positive_lr(lr)
+    steps = as_number(steps, "steps", minimum=0, integer=True)
     record = []
     for _ in range(steps):
         value, grad = loss_and_grad(w)

@@ -39,6 +39,29 @@ def _accuracy_count(out: torch.Tensor, y: torch.Tensor) -> int | None:
     return None
 
 
+_LOADER_HINT = ("a DataLoader of (x, y) tensor batches, e.g. "
+                "DataLoader(TensorDataset(torch.as_tensor(X), torch.as_tensor(y)), batch_size=32)")
+
+
+def _check_loader(loader, name: str) -> None:
+    """Refuse what is not a loader (a tuple (X, y), an array, a tensor) before training starts."""
+    if isinstance(loader, (tuple, dict, str, torch.Tensor)) or hasattr(loader, "__array__") or \
+            not hasattr(loader, "__iter__"):
+        raise TypeError(f"{name} must be {_LOADER_HINT}; got a {type(loader).__name__}")
+
+
+def _check_batch(batch, name: str):
+    """One batch as (x, y) tensors, or a TypeError saying what a batch must be."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise TypeError(f"{name} must yield (x, y) pairs, {_LOADER_HINT}; got a batch of type "
+                        f"{type(batch).__name__}")
+    for part, value in zip("xy", batch, strict=True):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must yield torch tensors, {_LOADER_HINT}; got {part} of type "
+                            f"{type(value).__module__}.{type(value).__name__}")
+    return batch
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, loader, *, loss_fn=None, device=None) -> tuple[float, float]:
     """Mean loss and accuracy (nan if not classification) of ``model`` over ``loader``."""
@@ -47,7 +70,8 @@ def evaluate(model: nn.Module, loader, *, loss_fn=None, device=None) -> tuple[fl
     was_training = model.training
     model.eval()
     total, correct, n, counted = 0.0, 0, 0, True
-    for x, y in loader:
+    for batch in loader:
+        x, y = _check_batch(batch, "loader")
         x, y = x.to(device), y.to(device)
         out = model(x)
         total += float(loss_fn(out, y)) * len(x)
@@ -128,6 +152,9 @@ def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: floa
     ``RuntimeWarning`` says so in the notebook.
     """
     epochs = as_number(epochs, "epochs", minimum=1, integer=True)
+    _check_loader(train_loader, "train_loader")
+    if val_loader is not None:
+        _check_loader(val_loader, "val_loader")
     if max_seconds is not None:
         max_seconds = as_number(max_seconds, "max_seconds", minimum=0.0)
     device = default_device() if device is None else device
@@ -142,7 +169,8 @@ def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: floa
         start, total, correct, n, counted = time.perf_counter(), 0.0, 0, 0, True
         batches = progress_bar(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False,
                                disable=None if progress else True)
-        for step, (x, y) in enumerate(batches, 1):
+        for step, batch in enumerate(batches, 1):
+            x, y = _check_batch(batch, "train_loader")
             x, y = x.to(device), y.to(device)
             out = model(x)
             loss = loss_fn(out, y)
@@ -159,6 +187,10 @@ def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: floa
             counted = counted and hits is not None
             correct += hits or 0
             n += len(x)
+        if n == 0:
+            raise ValueError("train_loader yields no batches (the training loader is empty): "
+                             "give it at least one (x, y) batch, e.g. check that its dataset "
+                             "is not empty and drop_last is off for a small dataset")
         if scheduler is not None:
             scheduler.step()
         elapsed += time.perf_counter() - start

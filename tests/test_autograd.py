@@ -221,3 +221,15 @@ def test_count_paths_and_the_gradient_is_a_sum_over_paths():
     assert count_paths(out, a) == 3
     out.backward()
     assert math.isclose(a.grad, (2 * h.data + 1) * b.data, rel_tol=1e-12)
+
+
+def test_exp_above_709_says_it_overflows_float64():
+    with pytest.raises(OverflowError, match=r"exp overflows float64 above 709.78 .*got "
+                                            r"exp\(1000.0\): keep the argument below 709"):
+        Value(1000.0).exp()
+    assert math.isinf(torch.exp(torch.tensor(1000.0, dtype=torch.float64)).item())  # torch: inf
+    a = Value(709.0)  # the good input just below the edge: value and gradient match torch
+    a.exp().backward()
+    at = torch.tensor(709.0, dtype=torch.float64, requires_grad=True)
+    torch.exp(at).backward()
+    assert a.grad == pytest.approx(at.grad.item(), rel=1e-12)

@@ -214,3 +214,23 @@ def test_captioner_errors():
         caption_images(_model(), torch.zeros(2, 3, 32, 32))
     with pytest.raises(ValueError, match="one caption per image"):
         train_captioner(_model(), torch.zeros(2, 3, 16, 16), torch.zeros(3, 4).long(), steps=1)
+
+
+def test_one_string_where_a_list_belongs_is_a_type_error_not_a_vocabulary_of_letters():
+    with pytest.raises(TypeError, match=r"words must be a list of words, e.g. \['a', 'red', "
+                                        r"'circle'\], not one str .*vocabulary of its letters.*"
+                                        r"Vocabulary.from_captions\(\[caption, ...\]\)"):
+        Vocabulary("a red circle")
+    with pytest.raises(ValueError, match=r"non-empty strings without spaces.*got 'a red circle'"):
+        Vocabulary(["a red circle"])
+    vocab = Vocabulary(["a", "red", "circle"])  # the good input: words, sorted after specials
+    assert vocab.words[3:] == ("a", "circle", "red")
+    with pytest.raises(TypeError, match=r"captions must be a list of captions, not one str .*"
+                                        r"wrap it: \['a red circle'\]"):
+        encode_captions("a red circle", vocab)
+    with pytest.raises(TypeError, match=r"vocab must be a Vocabulary .*got a list"):
+        encode_captions(["a red circle"], ["a", "red", "circle"])
+    tokens = encode_captions(["a red circle", "a circle"], vocab)
+    ids = [vocab.index[w] for w in ("a", "red", "circle")]
+    assert tokens.tolist() == [[vocab.start, *ids, vocab.end],
+                               [vocab.start, ids[0], ids[2], vocab.end, vocab.pad]]

@@ -54,3 +54,39 @@ def test_bad_inputs_get_clear_errors():
         relative_error([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="rel_error must be >= 0"):
         verdict(-1.0)
+
+
+def test_float32_x_is_refused_and_float64_closure_gets_torchs_gradient():
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=(3, 2))
+    x32 = rng.normal(size=(4, 3)).astype(np.float32)
+
+    def loss():  # a closure that reads x, not its argument: only in-place probes reach it
+        return np.sum(np.tanh(x @ w))
+
+    x = x32
+    with pytest.raises(ValueError, match=r"x must be a float64 array, got dtype float32.*"
+                                         r"x = x\.astype\(np\.float64\)"):
+        numerical_gradient(lambda v: loss(), x)
+    x = x32.astype(np.float64)
+    numeric = numerical_gradient(lambda v: loss(), x)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.tanh(xt @ torch.tensor(w)).sum().backward()
+    assert verdict(relative_error(xt.grad.numpy(), numeric)) == "agree"
+    assert np.abs(numeric).max() > 0.1  # not the zeros a perturbed copy would give
+
+
+def test_x_is_restored_when_f_raises_mid_way():
+    x = np.array([1.0, 2.0, 3.0])
+    calls = []
+
+    def f(v):
+        calls.append(v.copy())
+        if len(calls) == 4:  # second entry's + probe went through, its - probe fails
+            raise RuntimeError("student's bug")
+        return v.sum()
+
+    with pytest.raises(RuntimeError, match="student's bug"):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    assert calls[3][1] == 2.0 - 1e-5  # it was perturbed when f raised

@@ -11,6 +11,7 @@ from course_utils.optim import (
     SGD,
     SURFACES,
     Adam,
+    gradient_descent,
     hessian,
     make_optimizer,
     run_optimizer,
@@ -171,7 +172,8 @@ def test_bad_inputs_get_clear_errors():
         SGD(lr=-0.1)
     with pytest.raises(ValueError, match="Nesterov momentum needs momentum > 0"):
         SGD(lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="beta1 must be <="):
+    with pytest.raises(ValueError, match=r"betas must be a pair \(beta1, beta2\) of numbers in "
+                                         r"\[0, 1\), e.g. \(0.9, 0.999\), got \(1.5, 0.9\)"):
         Adam(betas=(1.5, 0.9))
     with pytest.raises(ValueError, match="unknown optimizer 'adma'. Did you mean 'adam'"):
         make_optimizer("adma", lr=0.1)
@@ -181,3 +183,39 @@ def test_bad_inputs_get_clear_errors():
         losses.l1_loss([1.0, 2.0, 3.0], [1.0])
     with pytest.raises(ValueError, match=r"class indices in 0..1"):
         losses.cross_entropy(np.zeros((1, 2)), [2])
+
+
+@pytest.mark.parametrize("optimizer", [SGD(lr=0.1), SGD(lr=0.1, momentum=0.9), Adam(lr=0.1)])
+def test_a_gradient_of_the_wrong_shape_is_refused_not_broadcast(optimizer):
+    p, g = np.ones((3, 1)), np.array([0.5, 1.0, 2.0])
+    with pytest.raises(ValueError, match=r"grads\[0\] must have the shape of params\[0\], "
+                                         r"\(3, 1\), got \(3,\).*g\.reshape\(p\.shape\)"):
+        optimizer.step([p], [g])
+    (new,) = optimizer.step([p], [g.reshape(p.shape)])  # the good input still works
+    assert new.shape == (3, 1)
+    pt = torch.ones(3, 1, dtype=torch.float64, requires_grad=True)
+    opt = (torch.optim.Adam([pt], lr=0.1) if isinstance(optimizer, Adam)
+           else torch.optim.SGD([pt], lr=0.1, momentum=optimizer.momentum))
+    pt.grad = torch.tensor(g.reshape(3, 1))
+    opt.step()
+    np.testing.assert_allclose(new, pt.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lr", [float("nan"), float("inf"), 0.0, -0.1, "0.1"])
+def test_gradient_descent_refuses_a_learning_rate_that_is_not_positive_and_finite(lr):
+    def loss_and_grad(w):
+        return float(w @ w), 2 * w
+
+    with pytest.raises(ValueError, match=r"lr must be a positive finite number \(e.g. 0.1\), "
+                                         r"got"):
+        gradient_descent(loss_and_grad, [1.0, -2.0], steps=3, lr=lr)
+    run = gradient_descent(loss_and_grad, [1.0, -2.0], steps=3, lr=0.25)
+    np.testing.assert_allclose(run.best_loss, [5.0, 1.25, 0.3125])  # w halves each step: loss / 4
+
+
+@pytest.mark.parametrize("betas", [0.9, (0.9,), (0.9, 1.0), (0.9, 0.999, 0.5), "0.9"])
+def test_adam_betas_must_be_a_pair_in_zero_one(betas):
+    with pytest.raises(ValueError, match=r"betas must be a pair \(beta1, beta2\) of numbers in "
+                                         r"\[0, 1\), e.g. \(0.9, 0.999\), got"):
+        Adam(betas=betas)
+    assert (Adam(betas=[0.8, 0.99]).b1, Adam(betas=(0.8, 0.99)).b2) == (0.8, 0.99)

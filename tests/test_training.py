@@ -68,3 +68,38 @@ def test_bad_inputs_get_clear_errors():
         fit(nn.Linear(2, 2), train, epochs=0, live=False)
     with pytest.raises(ValueError, match="no batches"):
         evaluate(nn.Linear(2, 2), [])
+
+
+def test_an_empty_training_loader_is_refused_not_reported_as_loss_zero():
+    empty = DataLoader(TensorDataset(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)),
+                       batch_size=4)
+    with pytest.raises(ValueError, match=r"train_loader yields no batches \(the training loader "
+                                         r"is empty\): give it at least one \(x, y\) batch"):
+        fit(nn.Linear(2, 2), empty, epochs=1, live=False, progress=False)
+    torch.manual_seed(0)
+    x = torch.randn(8, 2)
+    one = DataLoader(TensorDataset(x, torch.zeros(8, dtype=torch.long)), batch_size=8)
+    model = nn.Linear(2, 2)
+    expected = nn.functional.cross_entropy(model(x), torch.zeros(8, dtype=torch.long)).item()
+    history = fit(model, one, epochs=1, lr=0.0, live=False, progress=False)
+    assert history.train_loss == [pytest.approx(expected)]  # the good input: torch's loss
+
+
+def test_a_tuple_or_numpy_batches_get_a_type_error_saying_what_a_loader_is():
+    x, y = torch.randn(8, 2), torch.zeros(8, dtype=torch.long)
+    hint = r"a DataLoader of \(x, y\) tensor batches, e.g. DataLoader\(TensorDataset\("
+    with pytest.raises(TypeError, match=rf"train_loader must be {hint}.*; got a tuple"):
+        fit(nn.Linear(2, 2), (x, y), epochs=1, live=False, progress=False)
+    with pytest.raises(TypeError, match=rf"val_loader must be {hint}.*; got a ndarray"):
+        fit(nn.Linear(2, 2), [(x, y)], epochs=1, val_loader=x.numpy(), live=False,
+            progress=False)
+    numpy_batches = [(x.numpy(), y.numpy())]
+    with pytest.raises(TypeError, match=rf"train_loader must yield torch tensors, {hint}.*got x "
+                                        r"of type numpy.ndarray"):
+        fit(nn.Linear(2, 2), numpy_batches, epochs=1, live=False, progress=False)
+    with pytest.raises(TypeError, match=r"loader must yield torch tensors.*got y of type "
+                                        r"numpy.ndarray"):
+        evaluate(nn.Linear(2, 2), [(x, y.numpy())])
+    history = fit(nn.Linear(2, 2), DataLoader(TensorDataset(x, y), batch_size=4), epochs=2,
+                  live=False, progress=False)
+    assert len(history.train_loss) == 2 and all(math.isfinite(v) for v in history.train_loss)

@@ -82,7 +82,7 @@ def test_stepper_controls_rerun_the_learning_rule():
 
 
 def test_unknown_dataset_is_refused():
-    with pytest.raises(Exception, match="Invalid selection"):
+    with pytest.raises(ValueError, match="unknown dataset 'MNIST'.*dataset must be one of: "):
         PerceptronPlayground(dataset="MNIST")
 
 
@@ -139,3 +139,53 @@ def test_rendered_figure_is_the_canvas_pixels():
             assert error.mean() < 2 and error.max() < 128
     with pytest.raises(ValueError, match="format must be"):
         FigureImage((2.0, 1.5), format="gif")
+
+
+@pytest.mark.parametrize("widget, bad, good, message", [
+    ("ConvArithmetic", {"size": 20}, {"size": 12},
+     r"size must be a whole number in \[1, 12\] \(the range of its slider\), got 20"),
+    ("ConvArithmetic", {"stride": 0}, {"stride": 4}, r"stride must be a whole number in \[1, 4\]"
+                                                     r" \(the range of its slider\), got 0"),
+    ("ConvArithmetic", {"kernel": 3.5}, {"kernel": 7}, r"kernel must be a whole number in "
+                                                       r"\[1, 7\] .*got 3.5"),
+    ("ConvArithmetic", {"mode": "conv"}, {"mode": "max pooling"},
+     r"unknown mode 'conv'\..*mode must be one of: convolution"),
+    ("DeepNetLab", {"depth": 0}, {"depth": 1}, r"depth must be a whole number in \[1, 20\] .*"
+                                               r"got 0"),
+    ("NetworkDesigner", {"size": -1}, {"size": 8}, r"size must be a whole number in \[8, 224\]"
+                                                   r" .*got -1"),
+    ("PerceptronStepper", {"lr": 0}, {"lr": 0.01}, r"lr must be a number in \[0.01, 10\] .*"
+                                                   r"got 0"),
+    ("MLPPlayground", {"dataset": "moon"}, {"dataset": "moons"},
+     r"unknown dataset 'moon'\. Did you mean 'moons'\? dataset must be one of: .*moons"),
+    ("MLPPlayground", {"noise": 0.9}, {"noise": 0.6}, r"noise must be a number in \[0, 0.6\]"),
+    ("OptimizerRace", {"optimizers": "adam"}, {"optimizers": ["adam"]},
+     r"optimizers must be a list of options from .*got 'adam'"),
+    ("OptimizerRace", {"steps": 15}, {"steps": 20}, r"steps must be a whole number in "
+                                                    r"\[10, 500\] on steps of 10 from 10"),
+    ("PerceptronPlayground", {"w1": True}, {"w1": 1.0}, r"w1 must be a number in .*got True"),
+])
+def test_a_constructor_argument_outside_its_control_is_refused_not_clamped(widget, bad, good,
+                                                                           message):
+    import course_utils.widgets as all_widgets
+
+    cls = getattr(all_widgets, widget)
+    with pytest.raises(ValueError, match=message):
+        cls(**bad)
+    (name, value), = good.items()
+    built = getattr(cls(**good), name).value  # the good input: the control holds it exactly
+    assert built == (tuple(value) if isinstance(value, list) else value)
+
+
+def test_new_control_checks_the_value_against_the_control_it_builds():
+    import ipywidgets
+
+    from course_utils.widgets.base import new_control
+
+    with pytest.raises(ValueError, match=r"size must be a whole number in \[0, 100\]"):
+        new_control(ipywidgets.IntSlider, "size", value=101)  # ipywidgets' own default range
+    with pytest.raises(ValueError, match=r"level must be one of: 1.0, 0.5"):
+        new_control(ipywidgets.ToggleButtons, "level", options=[("ink", 1.0), ("grey", 0.5)],
+                    value=0.3)
+    assert ipywidgets.IntSlider(value=101).value == 100  # what it guards against: a clamp
+    assert new_control(ipywidgets.FloatLogSlider, "lr", value=0.5, min=-2, max=1).value == 0.5

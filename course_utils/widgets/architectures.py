@@ -6,7 +6,7 @@ import ipywidgets as widgets
 
 from course_utils.architectures import COSTS, cost_profile, zoo_summaries
 from course_utils.plotting.architectures import draw_architectures, update_architectures
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 
 class ArchitectureExplorer(Widget):
@@ -37,9 +37,10 @@ class ArchitectureExplorer(Widget):
         self.profiles = {name: cost_profile(t) for name, t in self.tables.items()}
         self.costs = {label: {name: getattr(t, total) / unit for name, t in self.tables.items()}
                       for label, (_, total, unit) in COSTS.items()}
-        self.network = widgets.Dropdown(options=list(self.tables), value=network,
-                                        description="network")
-        self.cost = widgets.Dropdown(options=list(COSTS), value=cost, description="cost")
+        self.network = new_control(widgets.Dropdown, "network", options=list(self.tables),
+                                   value=network, description="network")
+        self.cost = new_control(widgets.Dropdown, "cost", options=list(COSTS), value=cost,
+                                description="cost")
         self.status = widgets.HTML()
         self.plot = FigureImage((10.0, 3.6), ncols=2)
         self._artists = draw_architectures(*self.plot.axes, self.tables, self.top1,

@@ -196,3 +196,58 @@ def warning_html(label: str, message: str) -> str:
     import html
 
     return f"<b style='color:#cf222e'>{html.escape(label)}</b>: {html.escape(message)}"
+
+
+def _option_values(options) -> list:
+    """A selection control's values: ``options`` may hold values or (label, value) pairs."""
+    return [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
+
+
+def check_control_value(kind: type, name: str, *, value, **kwargs) -> None:
+    """Refuse a constructor argument that the control ``kind`` would clamp, round or reject.
+
+    ipywidgets clamps a slider's value into [min, max] and truncates 3.5 to 3 without a word,
+    and a Dropdown says only "Invalid selection". This raises a ``ValueError`` naming the
+    argument, what it must be (the range, whole numbers, the step, the options) and the value.
+    """
+    from numbers import Integral, Real
+
+    from course_utils.errors import unknown_name
+
+    if "options" in kwargs:
+        allowed = _option_values(kwargs["options"])
+        chosen = value if issubclass(kind, widgets.SelectMultiple) else (value,)
+        if isinstance(chosen, str) or not isinstance(chosen, (tuple, list)):
+            raise ValueError(f"{name} must be a list of options from {allowed}, got {value!r}")
+        for item in chosen:
+            if not any(item == a and isinstance(item, bool) == isinstance(a, bool)
+                       for a in allowed):
+                raise unknown_name(name, item, map(str, allowed), listed=f"{name} must be one of")
+        return
+    traits = kind.class_traits()
+    if "min" not in traits or "max" not in traits:
+        return  # not a bounded control: nothing would be clamped
+    lo = kwargs.get("min", traits["min"].default_value)
+    hi = kwargs.get("max", traits["max"].default_value)
+    whole = isinstance(traits["min"].default_value, int)
+    if issubclass(kind, widgets.FloatLogSlider):
+        base = kwargs.get("base", traits["base"].default_value)
+        lo, hi = base ** lo, base ** hi
+    what = "a whole number" if whole else "a number"
+    where = f"{what} in [{lo:.4g}, {hi:.4g}]"
+    step = kwargs.get("step")
+    if whole and step not in (None, 1):
+        where += f" on steps of {step} from {lo}"
+    ok_type = (isinstance(value, Integral) if whole else isinstance(value, Real)) \
+        and not isinstance(value, bool)
+    if not ok_type or not np.isfinite(value) or not lo <= value <= hi or (
+            whole and step not in (None, 1) and (value - lo) % step):
+        raise ValueError(f"{name} must be {where} (the range of its slider), got {value!r}")
+
+
+def new_control(kind: type, name: str, **kwargs) -> widgets.ValueWidget:
+    """``kind(**kwargs)`` after ``check_control_value``: how a widget turns a constructor
+    argument ``name`` into a control (a slider, a dropdown), refusing a value it would clamp."""
+    if "value" in kwargs:
+        check_control_value(kind, name, **kwargs)
+    return kind(**kwargs)

@@ -8,7 +8,7 @@ import torch
 
 from course_utils.cnn import LeNet5, class_probabilities, feature_maps, upsample_digits
 from course_utils.metrics.classification import confusion_at_threshold, roc_curve
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 LAYERS = ("conv1", "relu1", "pool1", "conv2", "relu2", "pool2")
 
@@ -130,8 +130,9 @@ class RocExplorer(Widget):
     def __init__(self, probabilities, labels, *, digit: int = 8):
         self.probabilities, self.labels = np.asarray(probabilities), np.asarray(labels)
         cont = dict(continuous_update=False)
-        self.digit = widgets.Dropdown(options=list(range(self.probabilities.shape[1])),
-                                      value=digit, description="class")
+        self.digit = new_control(widgets.Dropdown, "digit",
+                                 options=list(range(self.probabilities.shape[1])), value=digit,
+                                 description="class")
         self.threshold = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01,
                                              description="threshold", **cont)
         self.status = widgets.HTML()

@@ -19,7 +19,7 @@ from course_utils.arithmetic import (
 )
 from course_utils.data.real import photo_from_bytes
 from course_utils.plotting.conv import GridPanel
-from course_utils.widgets.base import FigureImage, Widget, warning_html
+from course_utils.widgets.base import FigureImage, Widget, new_control, warning_html
 
 MODES = LAYER_KINDS
 
@@ -63,14 +63,18 @@ class ConvArithmetic(Widget):
     def __init__(self, *, size: int = 5, kernel: int = 3, stride: int = 1, padding: int = 1,
                  dilation: int = 1, mode: str = "convolution"):
         cont = dict(continuous_update=False)
-        self.mode = widgets.Dropdown(options=MODES, value=mode, description="mode")
-        self.size = widgets.IntSlider(value=size, min=1, max=12, description="input", **cont)
-        self.kernel = widgets.IntSlider(value=kernel, min=1, max=7, description="kernel", **cont)
-        self.stride = widgets.IntSlider(value=stride, min=1, max=4, description="stride", **cont)
-        self.padding = widgets.IntSlider(value=padding, min=0, max=4, description="padding",
-                                         **cont)
-        self.dilation = widgets.IntSlider(value=dilation, min=1, max=3, description="dilation",
-                                          **cont)
+        self.mode = new_control(widgets.Dropdown, "mode", options=MODES, value=mode,
+                                description="mode")
+        self.size = new_control(widgets.IntSlider, "size", value=size, min=1, max=12,
+                                description="input", **cont)
+        self.kernel = new_control(widgets.IntSlider, "kernel", value=kernel, min=1, max=7,
+                                  description="kernel", **cont)
+        self.stride = new_control(widgets.IntSlider, "stride", value=stride, min=1, max=4,
+                                  description="stride", **cont)
+        self.padding = new_control(widgets.IntSlider, "padding", value=padding, min=0, max=4,
+                                   description="padding", **cont)
+        self.dilation = new_control(widgets.IntSlider, "dilation", value=dilation, min=1, max=3,
+                                    description="dilation", **cont)
         self.step = widgets.IntSlider(value=0, min=0, max=0, description="step", **cont)
         self.play = widgets.Play(value=0, min=0, max=0, interval=500, description="animate")
         widgets.jslink((self.play, "value"), (self.step, "value"))
@@ -186,10 +190,10 @@ class NetworkDesigner(Widget):
 
     def __init__(self, *, size: int = 32, channels: int = 3):
         cont = dict(continuous_update=False)
-        self.size = widgets.IntSlider(value=size, min=8, max=224, description="input size",
-                                      **cont)
-        self.channels = widgets.IntSlider(value=channels, min=1, max=3, description="channels",
-                                          **cont)
+        self.size = new_control(widgets.IntSlider, "size", value=size, min=8, max=224,
+                                description="input size", **cont)
+        self.channels = new_control(widgets.IntSlider, "channels", value=channels, min=1, max=3,
+                                    description="channels", **cont)
         defaults = [("conv", 5, 1, 0, 6), ("max pool", 2, 2, 0, 0), ("conv", 5, 1, 0, 16),
                     ("max pool", 2, 2, 0, 0)]
         self.layers = []
@@ -314,8 +318,9 @@ class KernelEditor(Widget):
         self._cache: dict[str, np.ndarray] = {}
         self._uploaded: np.ndarray | None = None
         # Built in this order on purpose: set_state restores preset, size, weights, then the rest.
-        self.kernel = widgets.Dropdown(options=[*kernels.EDITOR_KERNELS, "custom"],
-                                       value=kernel, description="preset")
+        self.kernel = new_control(widgets.Dropdown, "kernel",
+                                  options=[*kernels.EDITOR_KERNELS, "custom"], value=kernel,
+                                  description="preset")
         self.size = widgets.ToggleButtons(options=[3, 5], value=3, description="size",
                                           style={"button_width": "48px"})
         cell = widgets.Layout(width="64px")
@@ -324,9 +329,12 @@ class KernelEditor(Widget):
         for i, row in enumerate(self.cells):
             for j, control in enumerate(row):
                 setattr(self, f"w{i}{j}", control)  # state() finds them by attribute
-        self.image = widgets.Dropdown(options=list_photos(), value=image, description="photo")
-        self.normalise = widgets.Checkbox(value=normalise, description="normalise (÷ sum)")
-        self.absolute = widgets.Checkbox(value=absolute, description="absolute value")
+        self.image = new_control(widgets.Dropdown, "image", options=list_photos(), value=image,
+                                 description="photo")
+        self.normalise = new_control(widgets.Checkbox, "normalise", value=normalise,
+                                     description="normalise (÷ sum)")
+        self.absolute = new_control(widgets.Checkbox, "absolute", value=absolute,
+                                    description="absolute value")
         self.upload = widgets.FileUpload(accept="image/*", multiple=False,
                                          description="your photo")
         self.message = widgets.HTML()

@@ -15,7 +15,7 @@ from course_utils.deepnets import (
     make_mlp,
     train_full_batch,
 )
-from course_utils.widgets.base import FigureImage, Widget, warning_html
+from course_utils.widgets.base import FigureImage, Widget, new_control, warning_html
 
 
 class DeepNetLab(Widget):
@@ -49,16 +49,18 @@ class DeepNetLab(Widget):
         self.y_test = data.y_test
         self.chunk = chunk
         cont = dict(continuous_update=False)
-        self.depth = widgets.IntSlider(value=depth, min=1, max=20, description="depth", **cont)
-        self.width = widgets.Dropdown(options=[16, 32, 64, 128], value=width,
-                                      description="width")
-        self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                                           description="activation")
-        self.init = widgets.Dropdown(options=INITS, value=init, description="init")
-        self.dropout = widgets.FloatSlider(value=dropout, min=0.0, max=0.8, step=0.1,
-                                           description="dropout", **cont)
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.1,
-                                         description="lr", **cont)
+        self.depth = new_control(widgets.IntSlider, "depth", value=depth, min=1, max=20,
+                                 description="depth", **cont)
+        self.width = new_control(widgets.Dropdown, "width", options=[16, 32, 64, 128], value=width,
+                                 description="width")
+        self.activation = new_control(widgets.Dropdown, "activation", options=list(ACTIVATIONS),
+                                      value=activation, description="activation")
+        self.init = new_control(widgets.Dropdown, "init", options=INITS, value=init,
+                                description="init")
+        self.dropout = new_control(widgets.FloatSlider, "dropout", value=dropout, min=0.0, max=0.8,
+                                   step=0.1, description="dropout", **cont)
+        self.lr = new_control(widgets.FloatLogSlider, "lr", value=lr, base=10, min=-3, max=0.5,
+                              step=0.1, description="lr", **cont)
         self.steps = widgets.IntSlider(value=0, min=0, max=max_steps, step=chunk,
                                        description="steps", **cont)
         # the play button is an animation, not a setting: kept out of ``state()``

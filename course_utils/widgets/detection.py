@@ -13,7 +13,7 @@ from course_utils.detection import match_detections, noisy_detections, scene_tar
 from course_utils.detectors import detect
 from course_utils.plotting.base import draw_box
 from course_utils.plotting.detection import SHAPE_COLOURS, class_name, draw_detections
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 
 def match_boxes(detections: dict, target: dict, *, iou_threshold: float = 0.5) -> list[dict]:
@@ -65,12 +65,12 @@ class DetectionExplorer(Widget):
         self.targets = scene_targets(self.scenes)
         self._cache: dict[int, dict] = {}
         cont = dict(continuous_update=False)
-        self.scene = widgets.IntSlider(value=scene, min=0, max=len(self.scenes) - 1,
-                                       description="scene", **cont)
-        self.score = widgets.FloatSlider(value=score, min=0.05, max=0.95, step=0.05,
-                                         description="score ≥", **cont)
-        self.nms_iou = widgets.FloatSlider(value=nms_iou, min=0.0, max=1.0, step=0.05,
-                                           description="NMS IoU >", **cont)
+        self.scene = new_control(widgets.IntSlider, "scene", value=scene, min=0,
+                                 max=len(self.scenes) - 1, description="scene", **cont)
+        self.score = new_control(widgets.FloatSlider, "score", value=score, min=0.05, max=0.95,
+                                 step=0.05, description="score ≥", **cont)
+        self.nms_iou = new_control(widgets.FloatSlider, "nms_iou", value=nms_iou, min=0.0, max=1.0,
+                                   step=0.05, description="NMS IoU >", **cont)
         self.status, self.table = widgets.HTML(), widgets.HTML()
         self.plot = FigureImage((8.4, 4.4), ncols=2)
         self.box = widgets.VBox([widgets.HBox([self.scene, self.score, self.nms_iou]),

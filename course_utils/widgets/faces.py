@@ -9,7 +9,7 @@ from matplotlib.collections import PolyCollection
 from course_utils.data.real import photo, photo_from_bytes
 from course_utils.faces import FACTOR, MIN_FACE, THRESHOLDS, Faces, detect_faces, pyramid_scales
 from course_utils.plotting.faces import STAGE_COLOURS, box_polygons, stage_title
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 FACE_PHOTOS = ("astronaut", "chelsea", "coffee", "china", "flower", "camera")
 YOUR_PHOTO = "your photo"
@@ -54,16 +54,16 @@ class FaceDetectorLab(Widget):
         for name, value in zip(("P-Net", "R-Net", "O-Net"), thresholds, strict=True):
             _check_range(f"the {name} threshold", value, 0.05, 0.99)
         _check_range("min_face", min_face, 12, 200)
-        self.photo_name = widgets.Dropdown(options=FACE_PHOTOS, value=photo_name,
-                                           description="photo")
+        self.photo_name = new_control(widgets.Dropdown, "photo_name", options=FACE_PHOTOS,
+                                      value=photo_name, description="photo")
         self.upload = widgets.FileUpload(accept="image/*", multiple=False,
                                          description="your photo")
         style = dict(continuous_update=False, min=0.05, max=0.99, step=0.01)
         self.pnet = widgets.FloatSlider(value=thresholds[0], description="P-Net ≥", **style)
         self.rnet = widgets.FloatSlider(value=thresholds[1], description="R-Net >", **style)
         self.onet = widgets.FloatSlider(value=thresholds[2], description="O-Net >", **style)
-        self.min_face = widgets.IntSlider(value=min_face, min=12, max=200,
-                                          description="min face px", continuous_update=False)
+        self.min_face = new_control(widgets.IntSlider, "min_face", value=min_face, min=12, max=200,
+                                    description="min face px", continuous_update=False)
         self.status = widgets.HTML()
         self.plot = FigureImage((12, 3.2), dpi=80, ncols=4)
         self.box = widgets.VBox([

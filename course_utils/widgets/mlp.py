@@ -10,7 +10,7 @@ from course_utils.activations import ACTIVATIONS, get_activation
 from course_utils.mlp import PlaygroundRun
 from course_utils.plotting.base import CLASS_COLOURS, data_extent
 from course_utils.plotting.mlp import draw_activation, draw_surface, grid_points
-from course_utils.widgets.base import FigureImage, Widget, warning_html
+from course_utils.widgets.base import FigureImage, Widget, new_control, warning_html
 
 
 class ActivationExplorer(Widget):
@@ -18,8 +18,8 @@ class ActivationExplorer(Widget):
 
     def __init__(self, *, name: str = "logistic", alpha: float | None = None):
         get_activation(name)
-        self.name = widgets.Dropdown(options=list(ACTIVATIONS), value=name,
-                                     description="function")
+        self.name = new_control(widgets.Dropdown, "name", options=list(ACTIVATIONS), value=name,
+                                description="function")
         self.alpha = widgets.FloatSlider(value=0.25, min=0.0, max=2.0, step=0.01,
                                          description="alpha", continuous_update=False)
         if alpha is not None:
@@ -77,19 +77,24 @@ class MLPPlayground(Widget):
                  seed: int = 0, resolution: int = 60):
         self.steps_per_tick, self.seed, self.resolution = steps_per_tick, seed, resolution
         cont = dict(continuous_update=False)
-        self.dataset = widgets.Dropdown(options=DATASETS, value=dataset, description="data")
-        self.noise = widgets.FloatSlider(value=0.2 if noise is None else noise, min=0.0,
-                                         max=0.6, step=0.02, description="noise", **cont)
-        self.layers = widgets.IntSlider(value=layers, min=1, max=4, description="layers", **cont)
-        self.units = widgets.IntSlider(value=units, min=1, max=16, description="units", **cont)
-        self.activation = widgets.Dropdown(options=[n for n in ACTIVATIONS if n != "step"],
-                                           value=activation, description="activation")
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1.3, step=0.1,
-                                         description="lr", **cont)
-        self.batch_size = widgets.Dropdown(options=[1, 8, 32, 100, 200], value=batch_size,
-                                           description="batch")
-        self.l2 = widgets.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], value=l2,
-                                   description="L2")
+        self.dataset = new_control(widgets.Dropdown, "dataset", options=DATASETS, value=dataset,
+                                   description="data")
+        self.noise = new_control(widgets.FloatSlider, "noise",
+                                 value=0.2 if noise is None else noise, min=0.0,
+                                 max=0.6, step=0.02, description="noise", **cont)
+        self.layers = new_control(widgets.IntSlider, "layers", value=layers, min=1, max=4,
+                                  description="layers", **cont)
+        self.units = new_control(widgets.IntSlider, "units", value=units, min=1, max=16,
+                                 description="units", **cont)
+        self.activation = new_control(widgets.Dropdown, "activation",
+                                      options=[n for n in ACTIVATIONS if n != "step"],
+                                      value=activation, description="activation")
+        self.lr = new_control(widgets.FloatLogSlider, "lr", value=lr, base=10, min=-3, max=1.3,
+                              step=0.1, description="lr", **cont)
+        self.batch_size = new_control(widgets.Dropdown, "batch_size", options=[1, 8, 32, 100, 200],
+                                      value=batch_size, description="batch")
+        self.l2 = new_control(widgets.Dropdown, "l2", options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1],
+                              value=l2, description="L2")
         self.play = widgets.Play(value=0, min=0, max=100_000, step=1, interval=150,
                                  description="train")
         self.step_button = widgets.Button(description="step", tooltip="one tick of training")

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from course_utils.optim import OPTIMIZERS, SURFACES, make_optimizer, run_optimizer
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 COLOURS = {"sgd": "#1f77b4", "momentum": "#ff7f0e", "nesterov": "#2ca02c", "adam": "#d62728"}
 DEFAULT_LRS = {"sgd": 0.03, "momentum": 0.03, "nesterov": 0.03, "adam": 0.1}
@@ -51,22 +51,23 @@ class OptimizerRace(Widget):
             raise ValueError(f"lrs has unknown optimizers {unknown}; use {list(OPTIMIZERS)}")
         cont = dict(continuous_update=False)
         self._hold = True  # no race until every control exists
-        self.surface = widgets.Dropdown(options=list(SURFACES), value=surface,
-                                        description="surface")
-        self.optimizers = widgets.SelectMultiple(options=OPTIMIZERS, value=tuple(optimizers),
-                                                 description="optimizers", rows=4)
+        self.surface = new_control(widgets.Dropdown, "surface", options=list(SURFACES),
+                                   value=surface, description="surface")
+        chosen = optimizers if isinstance(optimizers, str) else tuple(optimizers)
+        self.optimizers = new_control(widgets.SelectMultiple, "optimizers", options=OPTIMIZERS,
+                                      value=chosen, description="optimizers", rows=4)
         for name in OPTIMIZERS:
             setattr(self, f"lr_{name}", widgets.FloatLogSlider(
                 value=lrs[name], base=10, min=-4, max=0, step=0.05, description=f"lr {name}",
                 readout_format=".3g", **cont))
-        self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
-                                            description="momentum", **cont)
-        self.beta1 = widgets.FloatSlider(value=beta1, min=0.0, max=0.99, step=0.01,
-                                         description="beta1", **cont)
-        self.beta2 = widgets.FloatSlider(value=beta2, min=0.9, max=0.9999, step=0.0001,
-                                         readout_format=".4f", description="beta2", **cont)
-        self.steps = widgets.IntSlider(value=steps, min=10, max=500, step=10,
-                                       description="steps", **cont)
+        self.momentum = new_control(widgets.FloatSlider, "momentum", value=momentum, min=0.0,
+                                    max=0.99, step=0.01, description="momentum", **cont)
+        self.beta1 = new_control(widgets.FloatSlider, "beta1", value=beta1, min=0.0, max=0.99,
+                                 step=0.01, description="beta1", **cont)
+        self.beta2 = new_control(widgets.FloatSlider, "beta2", value=beta2, min=0.9, max=0.9999,
+                                 step=0.0001, readout_format=".4f", description="beta2", **cont)
+        self.steps = new_control(widgets.IntSlider, "steps", value=steps, min=10, max=500, step=10,
+                                 description="steps", **cont)
         self.start_x = widgets.FloatSlider(description="start x", **cont)
         self.start_y = widgets.FloatSlider(description="start y", **cont)
         self.status = widgets.HTML()

@@ -8,7 +8,7 @@ import numpy as np
 from course_utils import perceptron
 from course_utils.data.toy import logic_gate, toy_2d
 from course_utils.plotting import data_extent, draw_decision, update_decision
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 GATE_CHOICES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
 TOY_CHOICES = ("blobs", "xor", "moons", "circles", "spirals")
@@ -31,11 +31,11 @@ class PerceptronPlayground(Widget):
 
     def __init__(self, *, dataset: str = "AND", w1: float = 1.0, w2: float = 1.0, b: float = 0.0):
         slider = dict(min=-3.0, max=3.0, step=0.1, continuous_update=False)
-        self.dataset = widgets.Dropdown(options=GATE_CHOICES + TOY_CHOICES, value=dataset,
-                                        description="data")
-        self.w1 = widgets.FloatSlider(value=w1, description="w1", **slider)
-        self.w2 = widgets.FloatSlider(value=w2, description="w2", **slider)
-        self.b = widgets.FloatSlider(value=b, description="b", **slider)
+        self.dataset = new_control(widgets.Dropdown, "dataset", options=GATE_CHOICES + TOY_CHOICES,
+                                   value=dataset, description="data")
+        self.w1 = new_control(widgets.FloatSlider, "w1", value=w1, description="w1", **slider)
+        self.w2 = new_control(widgets.FloatSlider, "w2", value=w2, description="w2", **slider)
+        self.b = new_control(widgets.FloatSlider, "b", value=b, description="b", **slider)
         self.status = widgets.HTML()
         self.plot = FigureImage((4.6, 4.2))
         self.box = widgets.VBox([widgets.HBox([self.dataset, self.status]),
@@ -80,14 +80,14 @@ class PerceptronStepper(Widget):
 
     def __init__(self, *, dataset: str = "XOR", lr: float = 1.0, epochs: int = 10,
                  start: str = "zeros"):
-        self.dataset = widgets.Dropdown(options=GATE_CHOICES + TOY_CHOICES, value=dataset,
-                                        description="data")
-        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1,
-                                         description="lr", continuous_update=False)
-        self.start = widgets.Dropdown(options=["zeros", "random"], value=start,
-                                      description="start w~")
-        self.epochs = widgets.IntSlider(value=epochs, min=1, max=50, description="epochs",
-                                        continuous_update=False)
+        self.dataset = new_control(widgets.Dropdown, "dataset", options=GATE_CHOICES + TOY_CHOICES,
+                                   value=dataset, description="data")
+        self.lr = new_control(widgets.FloatLogSlider, "lr", value=lr, base=10, min=-2, max=1,
+                              step=0.1, description="lr", continuous_update=False)
+        self.start = new_control(widgets.Dropdown, "start", options=["zeros", "random"],
+                                 value=start, description="start w~")
+        self.epochs = new_control(widgets.IntSlider, "epochs", value=epochs, min=1, max=50,
+                                  description="epochs", continuous_update=False)
         self.step = widgets.IntSlider(value=0, min=0, max=1, description="visit",
                                       continuous_update=False)
         self.next_visit, self.next_update, self.next_epoch, self.reset = (

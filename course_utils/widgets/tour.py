@@ -7,7 +7,7 @@ import numpy as np
 
 from course_utils.data.real import photo
 from course_utils.tour import Quantized, count_colours, quantize_colors
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 COLOUR_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "china", "flower")
 
@@ -24,10 +24,10 @@ class ColourQuantizer(Widget):
         if photo_name not in COLOUR_PHOTOS:
             raise ValueError(f"photo_name must be one of {COLOUR_PHOTOS}, got {photo_name!r}")
         self.seed = seed
-        self.photo_name = widgets.Dropdown(options=COLOUR_PHOTOS, value=photo_name,
-                                           description="photo")
-        self.k = widgets.IntSlider(value=k, min=2, max=16, description="k colours",
-                                   continuous_update=False)
+        self.photo_name = new_control(widgets.Dropdown, "photo_name", options=COLOUR_PHOTOS,
+                                      value=photo_name, description="photo")
+        self.k = new_control(widgets.IntSlider, "k", value=k, min=2, max=16,
+                             description="k colours", continuous_update=False)
         self.status = widgets.HTML()
         self.plot = FigureImage((8.6, 3.6), ncols=2, format="jpeg")  # photos: JPEG is fast
         self.box = widgets.VBox([widgets.HBox([self.photo_name, self.k, self.status]),

@@ -12,7 +12,7 @@ from course_utils.finetune import (
     trainable_parameters,
 )
 from course_utils.plotting.transfer import draw_freezing
-from course_utils.widgets.base import FigureImage, Widget
+from course_utils.widgets.base import FigureImage, Widget, new_control
 
 
 class FreezeLab(Widget):
@@ -45,9 +45,10 @@ class FreezeLab(Widget):
         self._images = {}  # PNG per (setting, settings trained so far): the same picture
         self._artists = None  # built by the first draw, then updated in place
         stages = len(model.blocks)
-        self.task = widgets.Dropdown(options=FREEZE_TASKS, value=task, description="target")
-        self.frozen = widgets.IntSlider(value=frozen, min=0, max=stages, description="frozen",
-                                        continuous_update=False)
+        self.task = new_control(widgets.Dropdown, "task", options=FREEZE_TASKS, value=task,
+                                description="target")
+        self.frozen = new_control(widgets.IntSlider, "frozen", value=frozen, min=0, max=stages,
+                                  description="frozen", continuous_update=False)
         self.status = widgets.HTML()
         self.plot = FigureImage((9.0, 3.3), ncols=2)
         self.box = widgets.VBox([widgets.HBox([self.task, self.frozen]), self.status,
