@@ -25,7 +25,13 @@ import torch
 from torch import Tensor
 
 from course_utils.boxes import _as_tensor, _check_boxes, _pairwise_iou, box_iou
-from course_utils.validate import as_array, as_number, check_shape, require_finite
+from course_utils.validate import (
+    as_array,
+    as_number,
+    check_shape,
+    require_finite,
+    require_non_decreasing,
+)
 
 BELOW_LOW_THRESHOLD = -1  # matched to nothing: background
 BETWEEN_THRESHOLDS = -2  # ambiguous: ignored by the loss
@@ -417,12 +423,8 @@ def _pr_points(recall, precision) -> tuple[np.ndarray, np.ndarray]:
     if len(precision) != len(recall):
         raise ValueError(f"recall and precision must have the same length (one point per "
                          f"detection), got {len(recall)} and {len(precision)}")
-    drops = np.flatnonzero(np.diff(recall) < 0)
-    if drops.size:
-        i = int(drops[0])
-        raise ValueError(f"recall must be non-decreasing (detections sorted by decreasing "
-                         f"score), but recall[{i + 1}] = {recall[i + 1]:g} < recall[{i}] = "
-                         f"{recall[i]:g}: sort the detections by score first")
+    require_non_decreasing(recall, "recall", why="detections sorted by decreasing score",
+                           fix="sort the detections by score first")
     return recall, precision
 
 

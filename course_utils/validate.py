@@ -75,6 +75,18 @@ def require_finite(value: Any, name: str) -> None:
         raise ValueError(f"{name} must be finite (no NaN or inf), but {where} is {bad}")
 
 
+def require_non_decreasing(values: np.ndarray, name: str, *, why: str, fix: str) -> None:
+    """A ``ValueError`` at the first drop in a 1-D array that must not decrease.
+
+    ``why`` says why it must be sorted, ``fix`` what to do; both appear in the message.
+    """
+    drops = np.flatnonzero(np.diff(values) < 0)
+    if drops.size:
+        i = int(drops[0])
+        raise ValueError(f"{name} must be non-decreasing ({why}), but {name}[{i + 1}] = "
+                         f"{values[i + 1]:g} < {name}[{i}] = {values[i]:g}: {fix}")
+
+
 def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None,
              dtype: str | None = "float", finite: bool = True) -> np.ndarray:
     """``value`` as a numpy array, or a ``ValueError`` saying what is wrong with it.

@@ -93,3 +93,15 @@ def test_data_taking_functions_refuse_nan_and_inf(name):
 def test_the_reported_case_now_raises_naming_the_value():
     with pytest.raises(ValueError, match=r"x\[0, 0\] is nan"):
         perceptron.perceptron_train(np.array([[np.nan, 1.0], [1.0, 1.0]]), np.array([1, -1]))
+
+
+def test_require_non_decreasing_names_the_first_drop():
+    import numpy as np
+    import pytest
+
+    from course_utils.validate import require_non_decreasing
+
+    require_non_decreasing(np.array([0.0, 0.0, 0.5, 1.0]), "fpr", why="w", fix="f")
+    with pytest.raises(ValueError, match=r"x must be non-decreasing \(sorted\), but x\[2\] = 1 "
+                                         r"< x\[1\] = 3: sort it"):
+        require_non_decreasing(np.array([0.0, 3.0, 1.0, 0.0]), "x", why="sorted", fix="sort it")

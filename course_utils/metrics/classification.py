@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, require_non_decreasing
 
 MAX_CLASSES = 10_000  # a confusion matrix of 10^8 counts (800 MB): beyond it a label is a typo
 
@@ -123,12 +123,8 @@ def auc(fpr, tpr) -> float:
     if len(tpr) != len(fpr):
         raise ValueError(f"fpr and tpr must have the same length (one point each), got "
                          f"{len(fpr)} and {len(tpr)}")
-    drops = np.flatnonzero(np.diff(fpr) < 0)
-    if drops.size:
-        i = int(drops[0])
-        raise ValueError(f"fpr must be non-decreasing (sorted from 0 to 1, as roc_curve returns "
-                         f"it), but fpr[{i + 1}] = {fpr[i + 1]:g} < fpr[{i}] = {fpr[i]:g}: sort "
-                         "the points by fpr (or reverse a decreasing curve)")
+    require_non_decreasing(fpr, "fpr", why="sorted from 0 to 1, as roc_curve returns it",
+                           fix="sort the points by fpr (or reverse a decreasing curve)")
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
 
 
