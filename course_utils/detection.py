@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.boxes import _as_tensor, _check_boxes, _pairwise_iou, box_iou
+from course_utils.boxes import _as_tensor, _check_boxes, _pairwise_iou, batched_nms, box_iou
 from course_utils.validate import (
     as_array,
     as_number,
@@ -531,6 +531,17 @@ def scene_targets(scenes) -> list[dict]:
     """Ground truth of ``course_utils.data`` scenes as ``{"boxes", "labels"}`` dicts."""
     return [{"boxes": torch.as_tensor(s.boxes), "labels": torch.as_tensor(s.labels)}
             for s in scenes]
+
+
+def detection_dict(boxes: Tensor, scores: Tensor, labels: Tensor, *,
+                   nms_iou: float | None = None, limit: int | None = None) -> dict:
+    """One image's detections as torchvision's dict, after per-class NMS unless ``nms_iou``
+    is None (then as given); ``limit`` keeps the best that many. Every decoder here ends so.
+    """
+    if nms_iou is not None:
+        kept = batched_nms(boxes, scores, labels, nms_iou)[:limit]
+        boxes, scores, labels = boxes[kept], scores[kept], labels[kept]
+    return {"boxes": boxes, "scores": scores, "labels": labels}
 
 
 def noisy_detections(targets: list[dict], *, seed: int = 0, miss: float = 0.1,

@@ -22,11 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.boxes import _pairwise_iou, batched_nms
+from course_utils.boxes import _pairwise_iou
 from course_utils.data.scenes import Scene, scenes_to_tensors
 from course_utils.detection import (
     crop_and_resize,
     decode_boxes,
+    detection_dict,
     encode_boxes,
     mean_average_precision,
     roi_pool,
@@ -269,10 +270,7 @@ def _detections(boxes: Tensor, probs: Tensor, score_threshold: float,
     score, label = probs[:, 1:].max(dim=1)
     keep = score >= score_threshold
     boxes, score, label = boxes[keep], score[keep], label[keep] + 1
-    if nms_iou is not None:
-        kept = batched_nms(boxes, score, label, nms_iou)
-        boxes, score, label = boxes[kept], score[kept], label[kept]
-    return {"boxes": boxes, "scores": score, "labels": label}
+    return detection_dict(boxes, score, label, nms_iou=nms_iou)
 
 
 @torch.no_grad()
@@ -467,10 +465,7 @@ def decode_grid(heat_logits: Tensor, edges: Tensor, *, stride: int = 4,
         d = edges[i].reshape(4, -1)[:, cell] * stride
         boxes = torch.stack([xs[cell] - d[0], ys[cell] - d[1], xs[cell] + d[2], ys[cell] + d[3]],
                             dim=1)
-        if nms_iou is not None:
-            kept = batched_nms(boxes, score, label, nms_iou)
-            boxes, score, label = boxes[kept], score[kept], label[kept]
-        out.append({"boxes": boxes, "scores": score, "labels": label})
+        out.append(detection_dict(boxes, score, label, nms_iou=nms_iou))
     return out
 
 

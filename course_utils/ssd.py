@@ -20,12 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.boxes import batched_nms
 from course_utils.data.scenes import scenes_to_tensors
 from course_utils.detection import (
     BELOW_LOW_THRESHOLD,
     decode_boxes,
     default_boxes,
+    detection_dict,
     encode_boxes,
     match_anchors,
 )
@@ -145,10 +145,7 @@ def decode_ssd(logits: Tensor, offsets: Tensor, anchors: Tensor, *, image_size: 
         anchor, label = idx // n_classes, idx % n_classes + 1
         boxes = decode_boxes(offsets[i, anchor], anchors[anchor], weights=VARIANCE_WEIGHTS)
         boxes = boxes.clamp(0, image_size)
-        if nms_iou is not None:
-            kept = batched_nms(boxes, score, label, nms_iou)[:max_detections]
-            boxes, score, label = boxes[kept], score[kept], label[kept]
-        out.append({"boxes": boxes, "scores": score, "labels": label})
+        out.append(detection_dict(boxes, score, label, nms_iou=nms_iou, limit=max_detections))
     return out
 
 

@@ -42,8 +42,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.boxes import batched_nms
 from course_utils.data.scenes import scenes_to_tensors
+from course_utils.detection import detection_dict
 from course_utils.detector_runs import Evaluator, Run, check_images, check_labels
 from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _steps, _train, paired_iou
 from course_utils.ssd import _flip
@@ -170,10 +170,7 @@ def decode_yolo(pred_boxes: Tensor, pred_cls: Tensor, *, image_size: int = 64,
         keep = top.values >= score_threshold
         idx, score = top.indices[keep], top.values[keep]
         boxes, label = xyxy[i, idx // c].clamp(0, image_size), idx % c + 1
-        if nms_iou is not None:
-            kept = batched_nms(boxes, score, label, nms_iou)
-            boxes, score, label = boxes[kept], score[kept], label[kept]
-        out.append({"boxes": boxes, "scores": score, "labels": label})
+        out.append(detection_dict(boxes, score, label, nms_iou=nms_iou))
     return out
 
 

@@ -406,3 +406,21 @@ def test_map_takes_a_bare_float_as_one_threshold():
         assert bare.map == listed.map == expected
     with pytest.raises(ValueError, match=r"iou_thresholds must be <= 1.0, got 50"):
         mean_average_precision(shifted, gt, iou_thresholds=50)
+
+
+def test_detection_dict_applies_per_class_nms_and_the_limit():
+    import torchvision
+
+    from course_utils.detection import detection_dict
+
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10], [20, 20, 30, 30]],
+                         dtype=torch.float32)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    labels = torch.tensor([1, 1, 2, 1])
+    kept = detection_dict(boxes, scores, labels, nms_iou=0.5)
+    expected = torchvision.ops.batched_nms(boxes, scores, labels, 0.5)
+    assert torch.equal(kept["scores"], scores[expected])
+    assert torch.equal(kept["labels"], labels[expected])
+    assert len(detection_dict(boxes, scores, labels, nms_iou=0.5, limit=2)["boxes"]) == 2
+    untouched = detection_dict(boxes, scores, labels)
+    assert untouched["boxes"] is boxes
