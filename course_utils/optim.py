@@ -291,7 +291,9 @@ def gradient_descent(loss_and_grad, w0, *, steps: int, lr: float) -> SearchRun:
 class BatchRun(NamedTuple):
     batch_size: int
     examples: np.ndarray  # examples seen at each checkpoint
-    seconds: np.ndarray  # training time (loss checkpoints excluded) at each checkpoint
+    seconds: np.ndarray  # training time at each checkpoint: updates so far x the median update's
+    #                      time (loss checkpoints excluded; a median, so that other work on the
+    #                      machine pausing a few updates does not move the curve)
     loss: np.ndarray  # full training-set loss at each checkpoint
 
 
@@ -306,21 +308,22 @@ def minibatch_descent(x, y, *, batch_size: int, lr: float, examples: int, checkp
     rng = np.random.default_rng(seed)
     w = np.zeros((x.shape[1] + 1, classes))
     marks = set(np.linspace(0, examples, checkpoints).astype(int))
-    seen, seconds, out = 0, 0.0, []
+    seen, out, durations = 0, [], []
     order, cursor = rng.permutation(n), 0
     while seen <= examples:
         if any(m <= seen for m in marks):
             marks = {m for m in marks if m > seen}
-            out.append((seen, seconds, softmax_regression(w, x, y)[0]))
+            out.append((seen, len(durations), softmax_regression(w, x, y)[0]))
         start = time.perf_counter()
         if cursor + batch_size > n:
             order, cursor = rng.permutation(n), 0
         rows = order[cursor:cursor + batch_size]
         cursor += batch_size
         w = w - lr * softmax_regression(w, x[rows], y[rows])[1]
-        seconds += time.perf_counter() - start
+        durations.append(time.perf_counter() - start)
         seen += batch_size
-    seen_, secs, losses = (np.array(v) for v in zip(*out, strict=True))
+    seen_, updates, losses = (np.array(v) for v in zip(*out, strict=True))
+    secs = updates * float(np.median(durations))
     return BatchRun(batch_size, seen_, secs, losses)
 
 

@@ -163,7 +163,10 @@ def _run_all_cells(page) -> None:
         """cells => cells.filter(c => !c.querySelector('.jp-InputPlaceholder'))
                          .map(c => c.querySelector('.jp-InputPrompt').textContent)""")
     not_run = [i for i, text in enumerate(prompts) if not any(c.isdigit() for c in text)]
-    assert not not_run, f"code cells {not_run} did not run (an earlier cell failed?)"
+    errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr'], "
+                          "[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+    assert not not_run, (f"code cells {not_run} did not run; the error before them:\n"
+                         + "\n".join(errors)[-3000:])
 
 
 @pytest.mark.parametrize("name", list(NOTEBOOKS))

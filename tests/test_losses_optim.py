@@ -219,3 +219,48 @@ def test_adam_betas_must_be_a_pair_in_zero_one(betas):
                                          r"\[0, 1\), e.g. \(0.9, 0.999\), got"):
         Adam(betas=betas)
     assert (Adam(betas=[0.8, 0.99]).b1, Adam(betas=(0.8, 0.99)).b2) == (0.8, 0.99)
+
+
+def _torch_sgd_softmax_regression(x, y, rows_per_step, lr):
+    """The oracle: a torch linear layer trained by torch.optim.SGD on the given row batches."""
+    w = torch.zeros(x.shape[1] + 1, int(y.max()) + 1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    x1 = torch.cat([torch.tensor(x), torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    for rows in rows_per_step:
+        opt.zero_grad()
+        F.cross_entropy(x1[rows] @ w, torch.tensor(y[rows])).backward()
+        opt.step()
+    return F.cross_entropy(x1 @ w, torch.tensor(y)).item()
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 40])
+def test_minibatch_descent_matches_torch_sgd_on_the_same_batches(batch_size):
+    from course_utils.optim import minibatch_descent
+
+    rng = np.random.default_rng(batch_size)
+    x, y = rng.normal(size=(40, 5)), rng.integers(0, 3, size=40)
+    run = minibatch_descent(x, y, batch_size=batch_size, lr=0.1, examples=120, seed=3)
+    # The same row order: a fresh permutation each time fewer than batch_size rows are left.
+    order_rng, rows, order, cursor = np.random.default_rng(3), [], None, 0
+    order = order_rng.permutation(40)
+    for _ in range(120 // batch_size + 1):
+        if cursor + batch_size > 40:
+            order, cursor = order_rng.permutation(40), 0
+        rows.append(order[cursor:cursor + batch_size])
+        cursor += batch_size
+    assert run.examples[-1] == 120 // batch_size * batch_size
+    assert run.loss[-1] == pytest.approx(
+        _torch_sgd_softmax_regression(x, y, rows[:run.examples[-1] // batch_size], 0.1), abs=1e-10)
+    assert run.loss[0] == pytest.approx(np.log(3))
+    # Training time is updates x one (median) update's time: proportional to the updates made.
+    updates = run.examples // batch_size
+    assert np.all(np.diff(run.seconds) >= 0) and run.seconds[0] == 0
+    np.testing.assert_allclose(run.seconds[1:] / updates[1:], run.seconds[-1] / updates[-1])
+
+
+def test_minibatch_descent_refuses_a_batch_larger_than_the_data():
+    from course_utils.optim import minibatch_descent
+
+    x, y = np.zeros((10, 2)), np.zeros(10, dtype=int)
+    with pytest.raises(ValueError, match="batch_size"):
+        minibatch_descent(x, y, batch_size=11, lr=0.1, examples=20)
