@@ -33,7 +33,8 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
 
-# lab/settings/overrides.json holds the classroom defaults (no news or update pop-ups).
+# lab/settings/overrides.d/course_utils.json holds the classroom defaults (no news or update
+# pop-ups); JupyterLab reads every file in overrides.d (and an overrides.json of your own).
 lab: setup
 	@$(if $(LAB_ROOT),echo "running as root (a container or cloud VM?): starting JupyterLab with --allow-root",:)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.app_settings_dir=$(CURDIR)/lab/settings \

@@ -38,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
 
         from course_utils.release import write_student_release
 
-        written = write_student_release(Path(__file__).resolve().parents[1] / "notebooks", args[1])
+        notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+        if not notebooks.is_dir():  # an installed package carries no notebooks
+            print(f"student needs the repository's notebooks/ (none beside {notebooks.parent}): "
+                  "run it in a clone of the course repository", file=sys.stderr)
+            return 2
+        written = write_student_release(notebooks, args[1])
         print(f"wrote {len(written)} student notebooks (solutions removed) to {args[1]}")
         return 0
     if args[:1] == ["grade"]:

@@ -8,14 +8,16 @@
 ``verify_assets()`` checks them all (the doctor, ``python -m course_utils doctor``, uses it).
 Whoever adds a file prints its row with ``python -m course_utils assets``.
 
-``data/`` is found next to the package (``<repo>/data``); set ``COURSE_DATA_DIR`` to use
-another folder. Used by the notebooks that read a committed asset (e.g. the detection
+``data/`` is found through the package: an installed course (a wheel, ``pip install .``)
+carries it as ``course_utils/_data`` (setup.py), a checkout reads ``<repo>/data``; set
+``COURSE_DATA_DIR`` to use another folder. Used by the notebooks that read a committed asset (e.g. the detection
 notebook's hand-drawn boxes on real photos).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import os
 import re
 import sys
@@ -40,10 +42,23 @@ class Asset(NamedTuple):
     regenerate: str
 
 
+INSTALLED = "_data"  # data/'s name inside an installed package (setup.py puts it there)
+
+
 def data_dir() -> Path:
-    """The folder of committed assets: ``$COURSE_DATA_DIR`` if set, else ``<repo>/data``."""
+    """The folder of committed assets.
+
+    ``$COURSE_DATA_DIR`` if set; else the copy an installed package carries
+    (``course_utils/_data``, located through ``importlib.resources``, so a wheel works
+    without the repository); else, in a checkout or an editable install, ``<repo>/data``.
+    """
     override = os.environ.get("COURSE_DATA_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "data"
+    if override:
+        return Path(override)
+    installed = importlib.resources.files("course_utils").joinpath(INSTALLED)
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def _cells(line: str) -> list[str]:
