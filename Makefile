@@ -18,7 +18,8 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
 CFLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-# make student writes the notebooks without their solutions here; make test runs them too.
+# make student writes the notebooks without their solutions here, to hand out (make test runs
+# the student copies itself, from the built wheel: tests/test_wheel.py).
 STUDENT_DIR ?= build/student
 HTML_DIR    ?= build/html
 
@@ -44,8 +45,9 @@ lab: setup
 lab-headless: LAB_EXTRA := --no-browser
 lab-headless: lab
 
-# pytest's testpaths (pyproject.toml): tests, notebooks and the student copies in build/student.
-test: setup student
+# pytest's testpaths (pyproject.toml): tests and notebooks; tests/test_wheel.py builds the wheel,
+# installs it outside the checkout and runs every student copy there.
+test: setup
 	$(BIN)/ruff check course_utils tests benchmarks
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \
 		$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
@@ -53,7 +55,8 @@ test: setup student
 # Only the unit and widget tests (no notebooks, no browser): the quick loop while editing
 # course_utils.
 unit: setup
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py \
+		--ignore=tests/test_wheel.py $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check course_utils tests benchmarks

@@ -10,8 +10,8 @@ Whoever adds a file prints its row with ``python -m course_utils assets``.
 
 ``data/`` is found through the package: an installed course (a wheel, ``pip install .``)
 carries it as ``course_utils/_data`` (setup.py), a checkout reads ``<repo>/data``; set
-``COURSE_DATA_DIR`` to use another folder. Used by the notebooks that read a committed asset (e.g. the detection
-notebook's hand-drawn boxes on real photos).
+``COURSE_DATA_DIR`` to use another folder. Used by the notebooks that read a committed
+asset (e.g. the detection notebook's hand-drawn boxes on real photos).
 """
 
 from __future__ import annotations
