@@ -210,12 +210,14 @@ def test_the_doctor_passes_there(installed, probe):
     assert str(Path(installed["site"]) / "course_utils" / INSTALLED) in assets
 
 
-def test_student_says_it_needs_a_checkout(installed):
+@pytest.mark.parametrize("command", [["student", "out"], ["map"]])
+def test_commands_that_read_notebooks_say_they_need_a_checkout(installed, command):
     work = Path(installed["work"])
-    student = _run([installed["python"], "-m", "course_utils", "student", "out"], cwd=work,
-                   env=_env(installed), check=False)
-    assert student.returncode == 2, student.stdout + student.stderr
-    assert "run it in a clone of the course repository" in student.stderr
+    done = _run([installed["python"], "-m", "course_utils", *command], cwd=work,
+                env=_env(installed), check=False)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    assert f"{command[0]} needs the repository's notebooks/" in done.stderr
+    assert "run it in a clone of the course repository" in done.stderr
     assert not (work / "out").exists()
 
 
