@@ -1,4 +1,4 @@
-"""Detectors of notebook 11, each small enough to train on a CPU in seconds.
+"""Detectors of notebooks 11 and 12, each small enough to train on a CPU in seconds.
 
 1. ``LocalisationNet``: one object per image, a class head and a box head.
 2. R-CNN: ``CropClassifier`` scores warped crops of region proposals (or sliding windows).

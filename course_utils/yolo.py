@@ -17,7 +17,7 @@ object's centre is the one of its B whose current prediction overlaps the object
 (IoU, ties: the first). Square roots of the sizes make an error of a few pixels count more
 on a small box than on a large one.
 
-What differs from the grid detector of notebook 11 (``detectors.GridDetector``):
+What differs from the grid detector of notebook 12 (``detectors.GridDetector``):
 
 - one object per cell: if two objects' centres fall in one cell, only the larger is learnt
   (GridDetector's cells answer per class, and its 16 x 16 grid is four times finer);

@@ -1,6 +1,6 @@
 """Seeded synthetic scenes of coloured shapes, with boxes, labels, masks and captions.
 
-Shared by notebooks 11 (detection), 12 (segmentation) and 13 (captioning). Each scene is a
+Shared by notebooks 11 and 12 (detection), 13 (segmentation) and 14 (captioning). Each scene is a
 noisy grey background with faint clutter (grey specks and lines, never in any mask) and
 1..``max_objects`` coloured circles, squares and triangles of varied size and position.
 Objects are painted in order, so later objects occlude earlier ones; every object keeps at

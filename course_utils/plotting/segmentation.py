@@ -1,4 +1,4 @@
-"""Figures of notebook 12: label maps, overlays, the checkerboard, Mask R-CNN's masks."""
+"""Figures of notebook 13: label maps, overlays, the checkerboard, Mask R-CNN's masks."""
 
 from __future__ import annotations
 
