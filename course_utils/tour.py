@@ -61,9 +61,10 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
         ("11", "object_detection", "IoU; mAP; non-maximum suppression; sliding windows and "
                                    "region proposals; R-CNN, Fast R-CNN and Faster R-CNN "
                                    "(its region proposal network and anchors)"),
-        ("12", "single_shot_detection", "SSD's default boxes and YOLO's grid; a single-shot "
-                                        "detector of our own; a real pretrained face "
-                                        "detector (MTCNN) on real photos"),
+        ("12", "single_shot_detection", "SSD (default boxes, hard negative mining) and YOLO "
+                                        "v1 trained; a single-shot detector of our own; the "
+                                        "three compared; a real pretrained face detector "
+                                        "(MTCNN) on real photos"),
         ("13", "segmentation", "semantic vs instance; fully convolutional networks; "
                                "upsampling; pixel accuracy and mean IoU; Mask R-CNN"),
         ("14", "rnn_captioning", "recurrent networks; image captioning with CNN features "
