@@ -191,7 +191,7 @@ def train_yolo(train_scenes, val_scenes=None, *, steps: int = 400, batch_size: i
     train_scenes = _check_scenes(train_scenes)
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     size = images.shape[-1]
     if size % YOLOv1.STRIDE:
         raise ValueError(f"YOLO needs scenes whose size divides by 8, got {size}")
