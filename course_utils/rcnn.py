@@ -227,6 +227,16 @@ def two_stages(model: FasterRCNN, image: Tensor) -> dict:
             "detections": rcnn_detect(model, [image])[0]}
 
 
+def covered(boxes, truth, iou_threshold: float = 0.5) -> np.ndarray:
+    """For each true box of one image [K, 4]: does one of ``boxes`` [N, 4] (proposals or
+    detections) overlap it with IoU >= ``iou_threshold``? A bool array [K]."""
+    truth = torch.as_tensor(np.asarray(truth), dtype=torch.float32).reshape(-1, 4)
+    boxes = torch.as_tensor(np.asarray(boxes), dtype=torch.float32).reshape(-1, 4)
+    if not len(boxes) or not len(truth):
+        return np.zeros(len(truth), bool)
+    return (_pairwise_iou(truth, boxes).max(dim=1).values >= iou_threshold).numpy()
+
+
 def torchvision_targets(scenes, *, masks: bool = False) -> list[dict]:
     """Ground truth of scenes as torchvision's detection models take it (labels from 1;
     ``masks`` uint8 [K, H, W] when asked)."""

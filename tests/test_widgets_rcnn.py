@@ -11,9 +11,8 @@ matplotlib.use("Agg")
 
 from course_utils.boxes import box_iou  # noqa: E402
 from course_utils.data import make_scenes, scenes_to_tensors  # noqa: E402
-from course_utils.rcnn import rpn_proposals, two_stages, untrained_faster_rcnn  # noqa: E402
+from course_utils.rcnn import covered, rpn_proposals, two_stages, untrained_faster_rcnn  # noqa: E402
 from course_utils.widgets import TwoStageExplorer  # noqa: E402
-from course_utils.widgets.rcnn import covered  # noqa: E402
 
 SCENES = make_scenes(3, seed=7, max_objects=4)
 

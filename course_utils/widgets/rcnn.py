@@ -5,13 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as widgets
-import numpy as np
-import torch
 
-from course_utils.boxes import box_iou
 from course_utils.data.scenes import make_scenes, scenes_to_tensors
 from course_utils.plotting.rcnn import StagePanels
-from course_utils.rcnn import train_rcnn, two_stages, untrained_faster_rcnn
+from course_utils.rcnn import covered, train_rcnn, two_stages, untrained_faster_rcnn
 from course_utils.widgets.base import FigureImage, Widget, new_control
 
 MODELS = ("untrained", "trained")
@@ -24,15 +21,6 @@ def quick_models():
     model and the same model trained ``QUICK_STEPS`` steps on 600 scenes (built once)."""
     run = train_rcnn(make_scenes(600, seed=1, max_objects=4), steps=QUICK_STEPS, seed=0)
     return untrained_faster_rcnn(seed=0), run.model
-
-
-def covered(proposals, truth, iou_threshold: float = 0.5) -> np.ndarray:
-    """For each true box [K, 4]: does some proposal [N, 4] overlap it with IoU >= 0.5?"""
-    truth = torch.as_tensor(np.asarray(truth), dtype=torch.float32)
-    proposals = torch.as_tensor(np.asarray(proposals), dtype=torch.float32).reshape(-1, 4)
-    if not len(proposals) or not len(truth):
-        return np.zeros(len(truth), bool)
-    return (box_iou(truth, proposals).max(dim=1).values >= iou_threshold).numpy()
 
 
 class TwoStageExplorer(Widget):
