@@ -60,7 +60,9 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
                                     "extraction vs fine-tuning vs from scratch"),
         ("11", "object_detection", "IoU; mAP; non-maximum suppression; sliding windows and "
                                    "region proposals; R-CNN, Fast R-CNN and Faster R-CNN "
-                                   "(its region proposal network and anchors)"),
+                                   "trained and compared (its region proposal network's "
+                                   "anchors and proposals before and after training; "
+                                   "two-stage explorer)"),
         ("12", "single_shot_detection", "SSD's default boxes and YOLO's grid; a single-shot "
                                         "detector of our own; a real pretrained face "
                                         "detector (MTCNN) on real photos"),
