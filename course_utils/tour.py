@@ -60,7 +60,9 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
                                     "extraction vs fine-tuning vs from scratch"),
         ("11", "object_detection", "IoU; mAP; non-maximum suppression; sliding windows and "
                                    "region proposals; R-CNN, Fast R-CNN and Faster R-CNN "
-                                   "(its region proposal network and anchors)"),
+                                   "trained and compared (its region proposal network's "
+                                   "anchors and proposals before and after training; "
+                                   "two-stage explorer)"),
         ("12", "single_shot_detection", "SSD (default boxes, hard negative mining) and YOLO "
                                         "v1 trained; a single-shot detector of our own; the "
                                         "three compared; a real pretrained face detector "

@@ -70,6 +70,7 @@ from course_utils.plotting.perceptron import (
     plot_training_curve,
     update_decision,
 )
+from course_utils.plotting.rcnn import StagePanels, plot_rpn_before_after
 from course_utils.plotting.segmentation import (
     CLASS_PALETTE,
     colourise,
