@@ -35,6 +35,12 @@ def test_images_stay_at_64_px_and_outputs_are_torchvision_dicts():
         tiny_faster_rcnn(stride=2)
     found = rcnn_detect(model, images)
     assert len(found) == 2 and set(found[0]) == {"boxes", "scores", "labels"}
+    one_by_one = rcnn_detect(model, images, batch=1)  # batching does not change detections
+    for a, b in zip(found, one_by_one, strict=True):
+        torch.testing.assert_close(a["boxes"], b["boxes"], atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(a["scores"], b["scores"], atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="batch"):
+        rcnn_detect(model, images, batch=0)
     assert model.roi_heads.box_predictor.cls_score.out_features == 4  # background + 3
     assert model.rpn.head.cls_logits.out_channels == 12  # 4 sizes x 3 ratios per cell
     assert model.backbone.stride == 4
