@@ -75,6 +75,7 @@ from course_utils.plotting.segmentation import (
     CLASS_PALETTE,
     colourise,
     overlay,
+    plot_instance_masks,
     plot_label_maps,
     plot_losses,
     plot_mask_targets,
