@@ -33,9 +33,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results.md"
 WIDGET_GOAL_MS = 100
-SERIES_GOAL_S = 600
-# Notebooks that train a network get 90 s; the others 60 s (issue 10's goals).
-TRAINS = {"02", "04", "05", "08", "09", "10", "11", "12", "13"}
+SERIES_GOAL_S = 360  # issue 20: the whole series within 6 minutes, two at a time
+# Notebooks that train a network get 90 s; the others 60 s (issue 10's goals); the detection
+# and segmentation notebooks, which train the decks' detectors, 120 s (issue 20).
+TRAINS = {"02", "04", "05", "08", "09", "10", "11", "12", "13", "14"}
+DETECTORS = {"11", "12", "13"}
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 _RUN_ONE = """
@@ -130,7 +132,7 @@ def _machine() -> str:
 def _notebook_table(rows: list[dict], total: float) -> list[str]:
     lines = ["| notebook | wall (s) | peak kernel RSS (MB) | goal (s) | |", "|---|---|---|---|---|"]
     for row in rows:
-        goal = 90 if row["name"][:2] in TRAINS else 60
+        goal = 120 if row["name"][:2] in DETECTORS else 90 if row["name"][:2] in TRAINS else 60
         verdict = "ok" if row["ok"] and row["wall"] <= goal else (
             "FAILED: " + " ".join(row["error"]) if not row["ok"] else "MISSED")
         lines.append(f"| {row['name']} | {row['wall']:.1f} | {row['peak_mb']:.0f} | {goal} | "

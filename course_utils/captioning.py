@@ -1,6 +1,6 @@
 """Image captioning on the synthetic scenes: vocabulary, CNN encoder + GRU decoder, decoding.
 
-Notebook 13. The decks' recipe (deck 000, Karpathy & Li 2015): a CNN turns the image into a
+Notebook 14. The decks' recipe (deck 000, Karpathy & Li 2015): a CNN turns the image into a
 feature vector, and a recurrent network started from it emits the caption one word at a
 time, each step reading the previous word.
 

@@ -19,7 +19,7 @@ from course_utils.detectors import _check_scenes
 
 # detector -> (steps, what it is); steps chosen for about 60 CPU s each (Fast R-CNN less)
 DETECTORS = {
-    "grid": (500, "single-shot grid detector (GridDetector, notebook 11)"),
+    "grid": (500, "single-shot grid detector (GridDetector, notebook 12)"),
     "fast_rcnn": (150, "Fast R-CNN on selective-search proposals (FastRCNN, notebook 11)"),
     "ssd": (400, "SSD, three maps 16/8/4 (course_utils.ssd)"),
     "yolo": (400, "YOLO v1 head and loss, 8 x 8 grid (course_utils.yolo)"),

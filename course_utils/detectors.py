@@ -1,4 +1,4 @@
-"""Detectors of notebook 11, each small enough to train on a CPU in seconds.
+"""Detectors of notebooks 11 and 12, each small enough to train on a CPU in seconds.
 
 1. ``LocalisationNet``: one object per image, a class head and a box head.
 2. R-CNN: ``CropClassifier`` scores warped crops of region proposals (or sliding windows).
@@ -498,7 +498,7 @@ def train_detector(train_scenes, val_scenes, *, steps: int = 500, batch_size: in
     train_scenes, val_scenes = _check_scenes(train_scenes), _check_scenes(val_scenes, "val_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     heat, edges, weight = grid_targets(boxes, labels, grid=images.shape[-1] // GridDetector.STRIDE)
     val_images, val_targets = scenes_to_tensors(val_scenes)[0], scene_targets(val_scenes)
     torch.manual_seed(seed)

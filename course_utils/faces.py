@@ -1,4 +1,4 @@
-"""MTCNN: a real, pretrained face detector that runs offline on a CPU (notebook 11).
+"""MTCNN: a real, pretrained face detector that runs offline on a CPU (notebook 12).
 
 Zhang et al. 2016, "Joint Face Detection and Alignment using Multi-task Cascaded
 Convolutional Networks": the decks' detection ideas in one working system.

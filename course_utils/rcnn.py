@@ -23,10 +23,16 @@ built for 800 px photos and 91 classes):
 
 ``train_rcnn`` trains with 4 images a step (700 steps: held-out mAP@0.5 passed 0.9 after
 48 CPU s; 8 images a step needed 65 s). Mask R-CNN: 400 steps of 4 at lr 1e-3, 108 CPU
-s: box mAP@0.5 0.90, mean mask IoU 0.84, mask recall 0.88.
+s: box mAP@0.5 0.90, mean mask IoU 0.84, mask recall 0.88. Notebook 13 trains 200 steps
+on 1,000 scenes (53 CPU s on a loaded machine; 200 held-out scenes of ``make_scenes(200,
+seed=2, max_objects=4)``): box mAP@0.5 0.70, mean mask IoU 0.82, recall 0.69; after 100 or
+150 steps of their own one-cycle schedule the recall was only 0.02 or 0.36 (IoU 0.83, 0.82).
 
 ``rpn_proposals`` returns the RPN's proposals for an image (before and after training, the
-first stage), ``two_stages`` those beside the final, refined detections (the second stage).
+first stage), ``two_stages`` those beside the final, refined detections (the second stage);
+``untrained_faster_rcnn`` is the model ``train_rcnn`` starts from (same seed, same weights),
+``settings_table`` the settings above read from a model beside torchvision's defaults.
+Notebook 11 trains, inspects and compares it.
 ``mask_quality`` measures Mask R-CNN's masks: the mean mask IoU of matched detections.
 """
 
@@ -112,6 +118,61 @@ def tiny_mask_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> Ma
                     mask_predictor=MaskRCNNPredictor(64, 64, NUM_CLASSES + 1))
 
 
+def untrained_faster_rcnn(*, seed: int = 0, image_size: int = 64,
+                          stride: int = 4) -> FasterRCNN:
+    """The model ``train_rcnn(..., seed=seed)`` starts from, untrained (in eval mode): the
+    same seed gives the same initial weights. The global random state is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return tiny_faster_rcnn(image_size=image_size, stride=stride).eval()
+
+
+def _settings(model: FasterRCNN) -> dict[str, object]:
+    rpn, heads, anchors = model.rpn, model.roi_heads, model.rpn.anchor_generator
+    return {
+        "images resized to (min_size / max_size, px)":
+            f"{model.transform.min_size[0]} / {model.transform.max_size}",
+        "anchor sides (px)": sorted({s for level in anchors.sizes for s in level}),
+        "RPN: an anchor is an object from IoU": rpn.proposal_matcher.high_threshold,
+        "RPN: anchors sampled per image": rpn.fg_bg_sampler.batch_size_per_image,
+        "RPN: proposals before / after NMS (test)":
+            f"{rpn._pre_nms_top_n['testing']} / {rpn._post_nms_top_n['testing']}",
+        "box head: RoIs sampled per image": heads.fg_bg_sampler.batch_size_per_image,
+        "box head: units of its two layers": heads.box_head.fc7.out_features,
+        "class scores (0 = background)": heads.box_predictor.cls_score.out_features,
+        "parameters": f"{sum(p.numel() for p in model.parameters()):,}",
+    }
+
+
+_WHY = {
+    "images resized to (min_size / max_size, px)":
+        "else each 64 px scene is resized to 800 px (156 x the pixels); the anchors no longer fit",
+    "anchor sides (px)": "sized to the shapes of the scenes, not to objects in photos",
+    "RPN: an anchor is an object from IoU": "more positive anchors per small shape",
+    "RPN: anchors sampled per image": "a scene holds at most a few objects",
+    "RPN: proposals before / after NMS (test)": "a scene holds at most a few objects",
+    "box head: RoIs sampled per image": "a scene holds at most a few objects",
+    "box head: units of its two layers": "three classes, not COCO's 80",
+    "class scores (0 = background)": "labels run from 1: 0-based labels lose a class",
+    "parameters": "",
+}
+
+
+def settings_table(model: FasterRCNN) -> list[dict]:
+    """The settings that matter at 64 px, read from ``model`` and from torchvision's own
+    ``FasterRCNN`` defaults (the same backbone, COCO's 91 classes), with why ours differ."""
+    if not isinstance(model, FasterRCNN):
+        raise TypeError(f"model must be a torchvision FasterRCNN (e.g. tiny_faster_rcnn()), "
+                        f"got {type(model).__name__}")
+    backbone = model.backbone
+    default = _settings(FasterRCNN(TinyBackbone(backbone.out_channels,
+                                                getattr(backbone, "stride", 4)),
+                                   num_classes=91))
+    ours = _settings(model)
+    return [{"setting": k, "torchvision's default": default[k], "ours (read from the model)":
+             ours[k], "why": _WHY[k]} for k in ours]
+
+
 def _image_list(images) -> list[Tensor]:
     if isinstance(images, Tensor) and images.ndim == 3:
         raise ValueError(f"images must be a batch [N, 3, H, W] or a list of [3, H, W], got one "
@@ -126,10 +187,15 @@ def _image_list(images) -> list[Tensor]:
 
 
 @torch.no_grad()
-def rcnn_detect(model: FasterRCNN, images) -> list[dict]:
+def rcnn_detect(model: FasterRCNN, images, *, batch: int = 10) -> list[dict]:
     """Detections of a torchvision R-CNN on images [N, 3, H, W] (or a list of [3, H, W]) in
-    [0, 1]: per image ``{"boxes", "scores", "labels"}`` (and ``"masks"`` for Mask R-CNN)."""
-    return model.eval()(_image_list(images))
+    [0, 1]: per image ``{"boxes", "scores", "labels"}`` (and ``"masks"`` for Mask R-CNN),
+    ``batch`` images at a time (Mask R-CNN's mask head holds a 14 x 14 window of every
+    detection at once: 200 scenes in one call take gigabytes)."""
+    images = _image_list(images)
+    batch = as_number(batch, "batch", minimum=1, integer=True)
+    model.eval()
+    return [d for i in range(0, len(images), batch) for d in model(images[i:i + batch])]
 
 
 @torch.no_grad()
@@ -162,6 +228,16 @@ def two_stages(model: FasterRCNN, image: Tensor) -> dict:
     proposals, objectness = rpn_proposals(model, image)
     return {"proposals": proposals, "objectness": objectness,
             "detections": rcnn_detect(model, [image])[0]}
+
+
+def covered(boxes, truth, iou_threshold: float = 0.5) -> np.ndarray:
+    """For each true box of one image [K, 4]: does one of ``boxes`` [N, 4] (proposals or
+    detections) overlap it with IoU >= ``iou_threshold``? A bool array [K]."""
+    truth = torch.as_tensor(np.asarray(truth), dtype=torch.float32).reshape(-1, 4)
+    boxes = torch.as_tensor(np.asarray(boxes), dtype=torch.float32).reshape(-1, 4)
+    if not len(boxes) or not len(truth):
+        return np.zeros(len(truth), bool)
+    return (_pairwise_iou(truth, boxes).max(dim=1).values >= iou_threshold).numpy()
 
 
 def torchvision_targets(scenes, *, masks: bool = False) -> list[dict]:

@@ -1,4 +1,4 @@
-"""A recurrent network from scratch, in deck 000's notation (notebook 13).
+"""A recurrent network from scratch, in deck 000's notation (notebook 14).
 
 At time ``t`` the input ``x_t`` and the previous state ``s_{t-1}`` give the new state and
 the output, with the SAME matrices ``U, W, V`` at every step (LeCun, Bengio & Hinton 2015):

@@ -1,4 +1,4 @@
-"""Semantic and instance segmentation on the synthetic scenes (notebook 12).
+"""Semantic and instance segmentation on the synthetic scenes (notebook 13).
 
 - Label maps: ``instance_map`` beside ``course_utils.data.semantic_map``.
 - Sliding-window labelling (deck 004): a small ``PatchClassifier`` labels the centre pixel

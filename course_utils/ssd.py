@@ -175,7 +175,7 @@ def train_ssd(train_scenes, val_scenes=None, *, steps: int = 400, batch_size: in
     train_scenes = _check_scenes(train_scenes)
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     if images.shape[-1] % 16:
         raise ValueError(f"SSD needs scenes whose size divides by 16, got {images.shape[-1]}")
     anchors = ssd_default_boxes(images.shape[-1])

@@ -17,7 +17,7 @@ object's centre is the one of its B whose current prediction overlaps the object
 (IoU, ties: the first). Square roots of the sizes make an error of a few pixels count more
 on a small box than on a large one.
 
-What differs from the grid detector of notebook 11 (``detectors.GridDetector``):
+What differs from the grid detector of notebook 12 (``detectors.GridDetector``):
 
 - one object per cell: if two objects' centres fall in one cell, only the larger is learnt
   (GridDetector's cells answer per class, and its 16 x 16 grid is four times finer);
@@ -191,7 +191,7 @@ def train_yolo(train_scenes, val_scenes=None, *, steps: int = 400, batch_size: i
     train_scenes = _check_scenes(train_scenes)
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     size = images.shape[-1]
     if size % YOLOv1.STRIDE:
         raise ValueError(f"YOLO needs scenes whose size divides by 8, got {size}")

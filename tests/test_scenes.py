@@ -99,6 +99,10 @@ def test_semantic_map_and_tensors():
         np.testing.assert_array_equal(images[i].permute(1, 2, 0).numpy(), s.image)
         np.testing.assert_array_equal(boxes[i, :len(s.labels)].numpy(), s.boxes)
         assert labels[i, len(s.labels):].eq(0).all()
+    without = scenes_to_tensors(scenes, semantic=False)  # the same tensors, no maps
+    assert without[1] is None
+    for a, b in zip(without[::2] + without[3:], (images, boxes, labels), strict=True):
+        assert torch.equal(a, b)
 
 
 def test_fast_enough():

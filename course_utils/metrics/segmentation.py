@@ -1,4 +1,4 @@
-"""Segmentation metrics: pixel accuracy and (mean) intersection over union (notebook 12).
+"""Segmentation metrics: pixel accuracy and (mean) intersection over union (notebook 13).
 
 Every metric reads the same pixel confusion matrix, summed over every pixel of every image
 given (the usual dataset-level convention: a class's IoU is not an average of per-image
