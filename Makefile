@@ -24,7 +24,7 @@ STUDENT_DIR ?= build/student
 HTML_DIR    ?= build/html
 
 .PHONY: setup lab lab-headless test lint unit strip doctor bench clean-venv constraints \
-	student html grade
+	student html grade browser
 
 setup: $(STAMP)
 
@@ -57,6 +57,15 @@ test: setup
 unit: setup
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py \
 		--ignore=tests/test_wheel.py $(PYTEST_ARGS)
+
+# The browser test alone (make test runs it too): JupyterLab in Chromium runs each notebook,
+# checks every widget renders and redraws, leaves screenshots in build/screenshots/.
+# NB picks notebooks by name, prefix or glob (make browser NB=01, NB="05_*", NB="01 07");
+# empty: all of them.
+NB ?=
+browser: setup
+	COURSE_BROWSER_NB="$(NB)" OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		MPLBACKEND=Agg $(BIN)/python -m pytest -n $(WORKERS) tests/test_browser.py $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check course_utils tests benchmarks
