@@ -55,10 +55,10 @@ def _check_conv(x, weight, bias, *, transposed: bool = False):
     return x, weight, bias
 
 
-def _sizes(x, kh, kw, stride, padding, dilation):
+def _sizes(x_shape, kh, kw, stride, padding, dilation):
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    oh = conv_output_size(x.shape[2], kh, sh, ph, dh)
-    ow = conv_output_size(x.shape[3], kw, sw, pw, dw)
+    oh = conv_output_size(x_shape[2], kh, sh, ph, dh)
+    ow = conv_output_size(x_shape[3], kw, sw, pw, dw)
     return oh, ow
 
 
@@ -68,7 +68,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.nd
     stride, padding, dilation = (_pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     c_out, _, kh, kw = weight.shape
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     out = np.zeros((x.shape[0], c_out, oh, ow))
     for n in range(x.shape[0]):
@@ -121,7 +121,7 @@ def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
     x = _floats(x, "x")
     stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), \
         _pair(dilation, "dilation")
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     n, c = x.shape[:2]
     return _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation).reshape(
         n, c * kh * kw, oh * ow)
@@ -154,7 +154,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     c_out, c, kh, kw = weight.shape
     n = x.shape[0]
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     windows = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)
     cols = windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
     out = (weight.reshape(c_out, -1) @ cols).reshape(c_out, n, oh, ow).transpose(1, 0, 2, 3)
@@ -169,12 +169,25 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
     return conv2d_forward(x, weight, bias, stride, padding, dilation)[0]
 
 
+def _dout(dout, expected: tuple[int, ...], forward: str) -> np.ndarray:
+    """dout as floats of exactly the forward's output shape, or a ValueError saying which
+    shape the forward (described in ``forward``) produced."""
+    dout = as_array(dout, "dout")
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the forward's output shape {expected} ({forward}), "
+                         f"got {dout.shape}: pass the gradient of the output this cache "
+                         "came with")
+    return dout
+
+
 def conv2d_backward(dout, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients (dx, dweight, dbias) of ``conv2d_forward`` given dout [N, C_out, OH, OW]."""
     n, c, h, w = cache.x_shape
     c_out, _, kh, kw = cache.weight.shape
-    dout = as_array(dout, "dout")
-    oh, ow = dout.shape[2], dout.shape[3]
+    oh, ow = _sizes(cache.x_shape, kh, kw, cache.stride, cache.padding, cache.dilation)
+    dout = _dout(dout, (n, c_out, oh, ow),
+                 f"x {tuple(cache.x_shape)}, weight {cache.weight.shape}, stride {cache.stride}, "
+                 f"padding {cache.padding}, dilation {cache.dilation}")
     d2 = dout.transpose(1, 0, 2, 3).reshape(c_out, n * oh * ow)
     db = dout.sum(axis=(0, 2, 3))  # each bias is added at every position
     dw = (d2 @ cache.cols.T).reshape(cache.weight.shape)
@@ -236,6 +249,15 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
+def _pool_dout(dout, cache: PoolCache) -> np.ndarray:
+    n, c, h, w = cache.x_shape
+    oh = pool_output_size(h, cache.kernel[0], cache.stride[0], cache.padding[0])
+    ow = pool_output_size(w, cache.kernel[1], cache.stride[1], cache.padding[1])
+    return _dout(dout, (n, c, oh, ow),
+                 f"x {tuple(cache.x_shape)}, kernel_size {cache.kernel}, stride {cache.stride}, "
+                 f"padding {cache.padding}")
+
+
 def _pool_backward(dcols, cache: PoolCache) -> np.ndarray:
     n, c, h, w = cache.x_shape
     (ph, pw), (kh, kw) = cache.padding, cache.kernel
@@ -249,7 +271,7 @@ def _pool_backward(dcols, cache: PoolCache) -> np.ndarray:
 
 def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """The gradient goes to each window's maximum, and nowhere else."""
-    dout = as_array(dout, "dout")
+    dout = _pool_dout(dout, cache)
     d = dout.reshape(dout.shape[0] * dout.shape[1], -1)
     dcols = np.zeros((d.shape[0], cache.kernel[0] * cache.kernel[1], d.shape[1]))
     np.put_along_axis(dcols, cache.index[:, None, :], d[:, None, :], axis=1)
@@ -258,7 +280,7 @@ def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """Each window's gradient is shared equally by its K_H x K_W inputs."""
-    dout = as_array(dout, "dout")
+    dout = _pool_dout(dout, cache)
     d = dout.reshape(dout.shape[0] * dout.shape[1], 1, -1)
     size = cache.kernel[0] * cache.kernel[1]
     return _pool_backward(np.repeat(d / size, size, axis=1), cache)
@@ -284,8 +306,10 @@ def conv2d_backward_loops(dout, x, weight, stride=1, padding=0, dilation=1):
     x, weight, _ = _check_conv(x, weight, None)
     stride, padding, dilation = (_pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    dout = as_array(dout, "dout")
     c_out, _, kh, kw = weight.shape
+    dout = _dout(dout, (x.shape[0], c_out, *_sizes(x.shape, kh, kw, stride, padding, dilation)),
+                 f"x {x.shape}, weight {weight.shape}, stride {stride}, padding {padding}, "
+                 f"dilation {dilation}")
     xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     dxp, dw = np.zeros_like(xp), np.zeros_like(weight)
     for n in range(x.shape[0]):
