@@ -22,6 +22,11 @@ import numpy as np
 from course_utils.errors import unknown_name
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "Activation", "get_activation", "activate", "derivative", "maxout", "maxout_backward",
+    "vanishing_ranges",
+]
+
 
 class Activation(NamedTuple):
     """One activation function: name, f, f', whether it takes ``alpha``, and its default."""

@@ -15,6 +15,13 @@ from torch import nn
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "InceptionModule", "ResidualBlock", "BottleneckBlock", "PlainPair", "depth_net",
+    "training_error", "alexnet_deck", "vgg16", "ILSVRCEntry", "ilsvrc_entry",
+    "PreActResidualBlock", "input_gradient", "nin_head", "fc_head", "DenseLayer", "DenseBlock",
+    "cost_profile", "zoo_models", "zoo_summaries",
+]
+
 
 class InceptionModule(nn.Module):
     """Deck 000's Inception module: 1x1, 3x3 and 5x5 convolutions and a 3x3 max pool side by side.

@@ -20,6 +20,13 @@ import numpy as np
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "conv_output_size", "pool_output_size", "conv_transpose_output_size", "window_indices",
+    "pool2d_windows", "layer_output_size", "same_padding", "conv_params", "RF",
+    "receptive_field", "LayerRow", "Summary", "summary", "measured_receptive_field",
+    "compare_with_deck_table",
+]
+
 
 def _int(value, name: str, minimum: int) -> int:
     return as_number(value, name, minimum=minimum, integer=True)

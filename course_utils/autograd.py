@@ -26,6 +26,11 @@ import numpy as np
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "Value", "count_paths", "sigmoid_neuron", "Module", "Neuron", "Layer", "MLP",
+    "max_margin_loss",
+]
+
 _EXP_MAX = math.log(np.finfo(np.float64).max)  # 709.78: e^x is inf above it
 
 

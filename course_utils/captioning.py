@@ -29,6 +29,12 @@ from torch import nn
 from course_utils.progress import progress as progress_bar
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "tokenize", "detokenize", "Vocabulary", "encode_captions", "Captioner", "caption_loss",
+    "TrainingRun", "train_captioner", "greedy_decode", "beam_step", "Beam", "beam_search",
+    "step_probabilities", "caption_log_probability", "caption_images", "Shape", "compose_scene",
+]
+
 PAD, START, END = "<pad>", "<start>", "<end>"
 SPECIALS = (PAD, START, END)
 

@@ -17,6 +17,12 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.validate import as_array, as_number, require_finite
 
+__all__ = [
+    "LeNet5", "DeckCNN", "CCP", "ClassificationModel", "MLPClassifier", "upsample_digits",
+    "Digits32", "digits_32", "loaders", "shift_images", "random_shifts", "feature_maps",
+    "class_probabilities", "Trained", "train_classifier",
+]
+
 
 class LeNet5(nn.Module):
     """LeNet-5: conv 5x5 (6) -> pool -> conv 5x5 (16) -> pool -> 120 -> 84 -> 10, on 1x32x32.

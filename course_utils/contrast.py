@@ -12,6 +12,10 @@ from scipy import ndimage
 
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "local_contrast_normalise",
+]
+
 
 def local_contrast_normalise(image, *, sigma: float = 4.0, floor: float | None = None
                              ) -> np.ndarray:

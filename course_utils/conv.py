@@ -17,6 +17,13 @@ import numpy as np
 from course_utils.arithmetic import conv_output_size, pool_output_size
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "conv2d_loops", "ConvCache", "im2col", "im2col_loops", "conv2d_forward", "conv2d",
+    "conv2d_backward", "PoolCache", "max_pool2d_forward", "max_pool2d", "avg_pool2d_forward",
+    "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward", "convolve2d", "correlate2d",
+    "conv2d_backward_loops", "pool2d_loops",
+]
+
 
 def _pair(v, name: str) -> tuple[int, int]:
     """An int or a pair of ints (height, width), never silently rounded."""

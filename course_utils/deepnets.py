@@ -17,6 +17,13 @@ from torch import nn
 from course_utils.errors import unknown_name
 from course_utils.validate import as_number, require_finite
 
+__all__ = [
+    "make_mlp", "linear_layers", "layer_gradient_norms", "activation_stds", "Curves",
+    "train_full_batch", "accuracy", "probabilities", "EnsembleResult", "ensemble_experiment",
+    "expected_initial_loss", "initial_loss", "layer_activations", "saturated_fraction",
+    "update_ratios", "split_train_val", "loader",
+]
+
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 INITS = ("default", "small", "large", "xavier", "he")
 

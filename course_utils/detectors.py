@@ -35,6 +35,13 @@ from course_utils.detection import (
 )
 from course_utils.validate import as_number
 
+__all__ = [
+    "paired_iou", "TrainLog", "LocalisationNet", "train_localiser", "localise", "RegionSamples",
+    "region_samples", "CropClassifier", "train_crop_classifier", "rcnn_detect", "FastRCNN",
+    "train_fast_rcnn", "fast_rcnn_detect", "GridDetector", "grid_targets", "focal_loss",
+    "edge_iou_loss", "decode_grid", "detect", "DetectorRun", "train_detector",
+]
+
 NUM_CLASSES = 3  # circle, square, triangle; 0 is background where a model needs it
 BOX_WEIGHTS = (10.0, 10.0, 5.0, 5.0)  # Faster R-CNN's weights for box offsets
 

@@ -19,6 +19,11 @@ import numpy as np
 
 from course_utils.validate import as_array, as_number, check_shape
 
+__all__ = [
+    "numerical_gradient", "relative_error", "verdict", "GradReport", "compare",
+    "assert_grad_close",
+]
+
 
 def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
                        dout=None, h: float = 1e-5) -> np.ndarray:

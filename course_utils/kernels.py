@@ -12,6 +12,10 @@ from course_utils.conv import correlate2d
 from course_utils.errors import unknown_name
 from course_utils.validate import as_array
 
+__all__ = [
+    "get_kernel", "apply_kernel", "gradient_magnitude", "filter_image", "shrink",
+]
+
 
 def _gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     r = np.arange(size) - size // 2

@@ -15,6 +15,13 @@ import numpy as np
 from course_utils.activations import get_activation
 from course_utils.validate import as_array, check_shape
 
+__all__ = [
+    "LinearCache", "linear_forward", "linear_backward", "ActivationCache", "activation_forward",
+    "activation_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward",
+    "tanh_backward", "relu_forward", "relu_backward", "softmax", "softmax_cross_entropy", "mse",
+    "half_squared_error", "softmax_backward",
+]
+
 
 class LinearCache(NamedTuple):
     x: np.ndarray

@@ -26,6 +26,11 @@ from course_utils.layers import (
 )
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "Layer", "init_layers", "MLP", "xor_network", "collapse_linear", "forward_stack", "Fit1D",
+    "fit_1d", "tent", "sawtooth", "count_linear_pieces", "PlaygroundRun",
+]
+
 
 class Layer(NamedTuple):
     w: np.ndarray  # [D_in, D_out]

@@ -13,6 +13,10 @@ from torch import nn
 
 from course_utils.validate import require_finite
 
+__all__ = [
+    "BatchNorm2d",
+]
+
 
 class BatchNorm2d(nn.Module):
     """y = gamma (x - mean) / sqrt(var + eps) + beta, per channel, over N, H and W."""

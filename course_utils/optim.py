@@ -21,6 +21,13 @@ import numpy as np
 from course_utils.errors import unknown_name
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "SGD", "Adam", "make_optimizer", "Surface", "Path", "run_optimizer", "hessian", "stable_lr",
+    "softmax_regression", "softmax_regression_loss", "seconds_per_call", "SearchRun",
+    "random_search", "random_local_search", "gradient_descent", "BatchRun", "minibatch_descent",
+    "torch_trajectory",
+]
+
 
 def _positive_lr(lr) -> float:
     """A finite learning rate > 0, or a ValueError saying so (NaN, inf, 0 and -1 all refused)."""

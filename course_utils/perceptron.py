@@ -16,6 +16,12 @@ import numpy as np
 from course_utils.repro import numpy_rng
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "augment", "sign", "predict", "margins", "n_errors", "perceptron_step", "PerceptronRun",
+    "perceptron_train", "linearly_separable", "find_cycle", "boundary_segment", "decision_grid",
+    "gate_inputs", "truth_column", "identify_gate", "learnable",
+]
+
 
 def _as_2d(x: np.ndarray, name: str = "x") -> np.ndarray:
     x = as_array(x, name)

@@ -26,6 +26,11 @@ from torch import nn
 
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "rnn_step", "VanillaRNN", "RNNCache", "rnn_forward", "rnn_backward",
+    "gradient_through_time", "gru_step", "lstm_step", "gru_forward", "lstm_forward",
+]
+
 
 def rnn_step(x: torch.Tensor, s_prev: torch.Tensor, U: torch.Tensor, W: torch.Tensor,
              b: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,10 @@ from course_utils.progress import progress as progress_bar
 from course_utils.repro import device as default_device
 from course_utils.validate import as_number
 
+__all__ = [
+    "History", "evaluate", "predict", "LivePlot", "fit",
+]
+
 
 class History(NamedTuple):
     """Per-epoch numbers of a ``fit`` run (accuracies are nan when not classifying)."""

@@ -26,6 +26,12 @@ from course_utils.arithmetic import conv_transpose_output_size
 from course_utils.conv import _check_conv, _floats, _pair, max_pool2d_forward
 from course_utils.validate import as_array
 
+__all__ = [
+    "TransposeCache", "conv_transpose2d_loops", "conv_transpose2d_forward", "conv_transpose2d",
+    "conv_transpose2d_backward", "overlap_counts", "bilinear_kernel", "max_pool2d_with_indices",
+    "max_unpool2d", "max_unpool2d_backward", "difference_from_torch",
+]
+
 
 def _check_transpose(x, weight, bias):
     return _check_conv(x, weight, bias, transposed=True)

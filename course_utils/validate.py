@@ -19,6 +19,11 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "describe_shape", "check_shape", "first_bad_value", "require_finite",
+    "require_non_decreasing", "as_array", "as_number",
+]
+
 _KINDS = {"float": "fc", "int": "iu", "bool": "b"}
 
 

@@ -24,6 +24,11 @@ from typing import NamedTuple
 
 from course_utils.errors import unknown_name
 
+__all__ = [
+    "Asset", "data_dir", "parse_table", "load_table", "sha256_of", "asset_path", "asset_files",
+    "verify_assets", "table_row", "main",
+]
+
 COLUMNS = ("file", "sha256", "bytes", "origin", "how to regenerate")
 README = "README.md"
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")  # a cell boundary: a pipe not escaped as \|

@@ -25,6 +25,10 @@ import torch
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "Scene", "make_scene", "make_scenes", "semantic_map", "scenes_to_tensors",
+]
+
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {
     "red": (0.90, 0.15, 0.15),

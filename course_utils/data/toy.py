@@ -14,6 +14,10 @@ from sklearn.datasets import make_blobs, make_circles, make_moons
 from course_utils.errors import unknown_name
 from course_utils.repro import numpy_rng
 
+__all__ = [
+    "to_bipolar", "logic_gate", "toy_2d",
+]
+
 ENCODINGS = ("binary", "bipolar")
 
 GATES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {

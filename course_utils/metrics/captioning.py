@@ -25,6 +25,11 @@ from typing import NamedTuple
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "ngrams", "modified_precision", "closest_reference_length", "brevity_penalty", "Bleu",
+    "corpus_bleu", "sentence_bleu", "exact_match",
+]
+
 
 def _words(value, name: str) -> list[str]:
     if isinstance(value, str):

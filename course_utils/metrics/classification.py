@@ -13,6 +13,11 @@ import numpy as np
 
 from course_utils.validate import as_array, as_number, require_non_decreasing
 
+__all__ = [
+    "accuracy", "error_rate", "confusion_matrix", "balanced_error_rate", "Rates", "tp_fp_rates",
+    "ROC", "roc_curve", "auc", "confusion_at_threshold",
+]
+
 MAX_CLASSES = 10_000  # a confusion matrix of 10^8 counts (800 MB): beyond it a label is a typo
 
 
