@@ -23,7 +23,7 @@ def local_contrast_normalise(image, *, sigma: float = 4.0, floor: float | None =
 
     ``floor``: the smallest divisor (default: the mean local standard deviation).
     """
-    x = as_array(image, "image", shape=(None, None))
+    x = as_array(image, "image", shape=(None, None), nonempty=True)
     sigma = as_number(sigma, "sigma", minimum=0.1)
     centred = x - ndimage.gaussian_filter(x, sigma, mode="reflect")
     local_std = np.sqrt(ndimage.gaussian_filter(centred**2, sigma, mode="reflect"))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.arithmetic import conv_output_size, pool_output_size
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, check_shape
 
 __all__ = [
     "conv2d_loops", "ConvCache", "im2col", "im2col_loops", "conv2d_forward", "conv2d",
@@ -25,13 +25,19 @@ __all__ = [
 ]
 
 
+_MINIMUM = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
+
+
 def _pair(v, name: str) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), never silently rounded."""
+    """An int or a pair of ints (height, width), never silently rounded, at least the
+    smallest value torch allows for ``name``."""
+    low = _MINIMUM.get(name)
     if isinstance(v, tuple | list):
         if len(v) != 2:
             raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-        return (as_number(v[0], name, integer=True), as_number(v[1], name, integer=True))
-    v = as_number(v, name, integer=True)
+        return (as_number(v[0], name, integer=True, minimum=low),
+                as_number(v[1], name, integer=True, minimum=low))
+    v = as_number(v, name, integer=True, minimum=low)
     return v, v
 
 
@@ -58,7 +64,8 @@ def _check_conv(x, weight, bias, *, transposed: bool = False):
         raise ValueError(f"{kind} weight is {layout}: weight {weight.shape} expects {c_in} "
                          f"input channels but x {x.shape} has {x.shape[1]}")
     if bias is not None:
-        bias = as_array(bias, "bias", shape=(c_out,))
+        bias = as_array(bias, "bias")
+        check_shape(bias, "bias", (c_out,), like=f"weight {weight.shape}'s output channels")
     return x, weight, bias
 
 
@@ -126,6 +133,10 @@ def _pad(x, padding):
 def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Every receptive field of x [N, C, H, W] as a column: [N, C*KH*KW, OH*OW]."""
     x = _floats(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch N x C x H x W (4D), got shape {x.shape}; "
+                         "for one image use x[None]")
+    kh, kw = _kernel_sides(kh, kw, x.shape[2:])
     stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), \
         _pair(dilation, "dilation")
     oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
@@ -138,7 +149,8 @@ def im2col_loops(image, kh: int, kw: int, stride: int = 1) -> np.ndarray:
     """im2col written out for one 2D image [H, W]: window number t (row-major over the
     output positions) becomes column t, read row by row: [KH*KW, OH*OW]. ``im2col`` does
     the same for a batch without loops, as a strided view (notebook 06 shows both)."""
-    image = as_array(image, "image", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kh, kw = _kernel_sides(kh, kw, image.shape)
     oh = conv_output_size(image.shape[0], kh, stride, 0)
     ow = conv_output_size(image.shape[1], kw, stride, 0)
     cols = np.zeros((kh * kw, oh * ow))
@@ -147,6 +159,12 @@ def im2col_loops(image, kh: int, kw: int, stride: int = 1) -> np.ndarray:
             window = image[i * stride:i * stride + kh, j * stride:j * stride + kw]
             cols[:, i * ow + j] = window.ravel()  # one receptive field -> one column
     return cols
+
+
+def _kernel_sides(kh, kw, size) -> tuple[int, int]:
+    """kh and kw as whole numbers from 1 to the image's height and width."""
+    kh = as_number(kh, "kh", minimum=1, maximum=size[0], integer=True)
+    return kh, as_number(kw, "kw", minimum=1, maximum=size[1], integer=True)
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
@@ -295,15 +313,15 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 def convolve2d(image, kernel, *, padding: int = 0) -> np.ndarray:
     """One 2D image [H, W] filtered by one kernel, true convolution (kernel flipped)."""
-    image = as_array(image, "image", shape=(None, None))
-    kernel = as_array(kernel, "kernel", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kernel = as_array(kernel, "kernel", shape=(None, None), nonempty=True)
     return conv2d(image[None, None], kernel[::-1, ::-1][None, None], padding=padding)[0, 0]
 
 
 def correlate2d(image, kernel, *, padding: int = 0, stride: int = 1) -> np.ndarray:
     """One 2D image filtered by one kernel as deep learning does it: no flip."""
-    image = as_array(image, "image", shape=(None, None))
-    kernel = as_array(kernel, "kernel", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kernel = as_array(kernel, "kernel", shape=(None, None), nonempty=True)
     return conv2d(image[None, None], kernel[None, None], padding=padding, stride=stride)[0, 0]
 
 

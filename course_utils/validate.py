@@ -48,12 +48,19 @@ def describe_shape(shape: Sequence[int | None]) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None]) -> None:
-    """Raise ``ValueError`` unless ``array.shape`` matches ``shape`` (None = any length)."""
+def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None], *,
+                like: str | None = None) -> None:
+    """Raise ``ValueError`` unless ``array.shape`` matches ``shape`` (None = any length).
+
+    ``like`` names where the expected shape comes from, so a mismatch between two arguments
+    names both: ``check_shape(target, "target", pred.shape, like="pred")`` says
+    "target must have the shape of pred, (0, 3), got (4, 3)".
+    """
     ok = array.ndim == len(shape) and all(
         want is None or got == want for got, want in zip(array.shape, shape, strict=True))
     if not ok:
-        raise ValueError(f"{name} must have shape {describe_shape(shape)}, got "
+        want = f"the shape of {like}, " if like else "shape "
+        raise ValueError(f"{name} must have {want}{describe_shape(shape)}, got "
                          f"{tuple(array.shape)}")
 
 
@@ -93,7 +100,8 @@ def require_non_decreasing(values: np.ndarray, name: str, *, why: str, fix: str)
 
 
 def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None,
-             dtype: str | None = "float", finite: bool = True) -> np.ndarray:
+             dtype: str | None = "float", finite: bool = True,
+             nonempty: bool = False) -> np.ndarray:
     """``value`` as a numpy array, or a ``ValueError`` saying what is wrong with it.
 
     Args:
@@ -104,6 +112,7 @@ def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None
             ``"int"`` (returns int64; floats holding whole numbers are accepted),
             ``"bool"``, or ``None`` to keep the dtype.
         finite: refuse NaN and inf.
+        nonempty: refuse an array with no entries (a mean, an image or a batch of nothing).
 
     Returns:
         ndarray with the requested dtype and shape.
@@ -111,6 +120,8 @@ def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None
     array = _to_numpy(value, name)
     if shape is not None:
         check_shape(array, name, shape)
+    if nonempty and array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(array.shape)}")
     if finite:
         require_finite(array, name)
     if dtype is None:
