@@ -56,16 +56,17 @@ def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None], *,
     names both: ``check_shape(target, "target", pred.shape, like="pred")`` says
     "target must have the shape of pred, (0, 3), got (4, 3)".
     """
-    ok = array.ndim == len(shape) and all(
-        want is None or got == want for got, want in zip(array.shape, shape, strict=True))
+    have = tuple(array.shape) if hasattr(array, "shape") else np.shape(array)
+    ok = len(have) == len(shape) and all(
+        want is None or got == want for got, want in zip(have, shape, strict=True))
     if not ok:
         want = f"the shape of {like}, " if like else "shape "
-        raise ValueError(f"{name} must have {want}{describe_shape(shape)}, got "
-                         f"{tuple(array.shape)}")
+        raise ValueError(f"{name} must have {want}{describe_shape(shape)}, got {have}")
 
 
 def first_bad_value(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
     """Index and value of the first NaN or inf in ``array``, or None when all are finite."""
+    array = _to_numpy(array, "array")
     if array.dtype.kind not in "fc":
         return None
     bad = ~np.isfinite(array)
@@ -92,6 +93,7 @@ def require_non_decreasing(values: np.ndarray, name: str, *, why: str, fix: str)
 
     ``why`` says why it must be sorted, ``fix`` what to do; both appear in the message.
     """
+    values = as_array(values, name, shape=(None,))
     drops = np.flatnonzero(np.diff(values) < 0)
     if drops.size:
         i = int(drops[0])

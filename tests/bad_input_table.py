@@ -11,6 +11,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from course_utils import (
+    conv,
+    layers,
+    perceptron,
+    upsampling,
+)
 from tests.bad_input_engine import Row
 
 ROWS: dict[str, Row] = {}
@@ -38,8 +44,6 @@ def record(**fields) -> Row:
 
 
 # ------------------------------------------------------------------------------ activations
-from course_utils import activations  # noqa: E402
-
 ROWS["activations.Activation"] = record(name="x", f=np.abs, df=np.sign)
 ROWS["activations.get_activation"] = Row(lambda: dict(name="tanh"), bad={"name": "tanhh"})
 ROWS["activations.activate"] = Row(lambda: dict(name="elu", z=R(3, 4)), ("z",),
@@ -57,8 +61,6 @@ ROWS["activations.vanishing_ranges"] = Row(lambda: dict(name="tanh", n=101),
                                            bad={"name": "tahn", "n": 0})
 
 # ------------------------------------------------------------------------------ arithmetic
-from course_utils import arithmetic  # noqa: E402
-
 ROWS["arithmetic.conv_output_size"] = Row(lambda: dict(size=7, kernel=3, stride=2),
                                           bad={"size": 7.5, "stride": 0, "kernel": 9})
 ROWS["arithmetic.pool_output_size"] = Row(lambda: dict(size=8, kernel=2),
@@ -101,8 +103,6 @@ ROWS["arithmetic.compare_with_deck_table"] = Row(
     bad={"deck_rows": ()})
 
 # ------------------------------------------------------------------------------ boxes
-from course_utils import boxes  # noqa: E402
-
 
 def _boxes(n=4, seed=0) -> torch.Tensor:
     xy = T(n, 2, lo=0, hi=20, seed=seed)
@@ -127,8 +127,6 @@ ROWS["contrast.local_contrast_normalise"] = Row(lambda: dict(image=R(8, 10, lo=0
                                                 ("image",), bad={"sigma": 0})
 
 # ------------------------------------------------------------------------------ conv
-from course_utils import conv  # noqa: E402
-
 
 def _conv_args(**extra):
     return dict(x=R(2, 3, 5, 7), weight=R(4, 3, 3, 3, seed=1), bias=R(4, seed=2), **extra)
@@ -219,8 +217,6 @@ ROWS["kernels.shrink"] = Row(lambda: dict(gray=R(20, 30, lo=0), max_side=10), ("
                              bad={"max_side": 0})
 
 # ------------------------------------------------------------------------------ layers
-from course_utils import layers  # noqa: E402
-
 ROWS["layers.LinearCache"] = record(x=np.zeros((1, 2)), w=np.zeros((2, 3)))
 ROWS["layers.linear_forward"] = Row(lambda: dict(x=R(4, 3), w=R(3, 2, seed=1), b=R(2, seed=2)),
                                     ("x", "w", "b"))
@@ -277,3 +273,194 @@ ROWS["losses.softmax_naive"] = Row(lambda: dict(z=R(3, 4)), ("z",),
 ROWS["losses.log_softmax"] = Row(lambda: dict(z=R(3, 4)), ("z",),
                                  accept={"rank+1": "softmax over the last axis",
                                          "rank-1": "softmax over the last axis"})
+
+# ------------------------------------------------------------------------------ metrics
+Y_TRUE = np.array([0, 1, 2, 2, 1, 0, 2, 1])
+Y_PRED = np.array([0, 2, 2, 1, 1, 0, 2, 0])
+POSITIVE = np.array([True, False, True, True, False, False, True, False])
+for _name in ("accuracy", "error_rate", "balanced_error_rate", "confusion_matrix",
+              "tp_fp_rates"):
+    ROWS[f"metrics.classification.{_name}"] = Row(
+        lambda: dict(y_true=Y_TRUE.copy(), y_pred=Y_PRED.copy()), ("y_true", "y_pred"))
+ROWS["metrics.classification.tp_fp_rates"].nonfinite = (
+    "the rate of a class with nothing to count is undefined: NaN, as documented (bool labels "
+    "leave class 2 without true examples)")
+ROWS["metrics.classification.confusion_matrix"].bad = {"classes": 2}
+ROWS["metrics.classification.Rates"] = record(tpr=np.ones(2), fpr=np.zeros(2))
+ROWS["metrics.classification.ROC"] = record(fpr=np.zeros(2), tpr=np.ones(2),
+                                            thresholds=np.array([0.9, 0.5]))
+ROWS["metrics.classification.roc_curve"] = Row(
+    lambda: dict(positive=POSITIVE.copy(), scores=R(8, lo=0)), ("positive", "scores"),
+    varying="one point per distinct score: rounded scores give fewer points",
+    nonfinite="the first threshold is +inf by definition (nothing predicted positive)")
+ROWS["metrics.classification.auc"] = Row(
+    lambda: dict(fpr=np.array([0, 0.25, 0.5, 1.0]), tpr=np.array([0, 0.5, 0.75, 1.0])),
+    ("fpr", "tpr"))
+ROWS["metrics.classification.confusion_at_threshold"] = Row(
+    lambda: dict(positive=POSITIVE.copy(), scores=R(8, lo=0), threshold=0.5),
+    ("positive", "scores"), bad={"threshold": float("nan")})
+
+TARGET_MAP = np.random.default_rng(0).integers(0, 3, (2, 5, 6))
+PRED_MAP = np.random.default_rng(1).integers(0, 3, (2, 5, 6))
+for _name in ("pixel_confusion", "pixel_accuracy", "per_class_iou", "mean_iou"):
+    ROWS[f"metrics.segmentation.{_name}"] = Row(
+        lambda: dict(target=TARGET_MAP.copy(), pred=PRED_MAP.copy(), num_classes=3),
+        ("target", "pred"), bad={"num_classes": 0})
+ROWS["metrics.segmentation.iou_from_confusion"] = Row(
+    lambda: dict(counts=np.array([[5, 1, 0], [2, 7, 1], [0, 3, 4]])), ("counts",))
+
+REFS = [["a", "red", "circle", "on", "the", "left"], ["a", "red", "disc", "left"]]
+CAND = ["a", "red", "circle", "left"]
+ROWS["metrics.captioning.ngrams"] = Row(lambda: dict(words=list(CAND), n=2),
+                                        bad={"words": "a red circle", "n": 0})
+ROWS["metrics.captioning.modified_precision"] = Row(
+    lambda: dict(references=[list(r) for r in REFS], candidate=list(CAND), n=2),
+    bad={"candidate": "a red circle", "references": ["a red circle"], "n": 0})
+ROWS["metrics.captioning.closest_reference_length"] = Row(
+    lambda: dict(references=[list(r) for r in REFS], length=5),
+    bad={"length": -1, "references": []})
+ROWS["metrics.captioning.brevity_penalty"] = Row(
+    lambda: dict(candidate_length=4, reference_length=6),
+    bad={"candidate_length": -1, "reference_length": 2.5})
+ROWS["metrics.captioning.Bleu"] = record(bleu=0.5, precisions=(1.0, 0.5),
+                                         brevity_penalty=1.0, candidate_length=4,
+                                         reference_length=4)
+ROWS["metrics.captioning.corpus_bleu"] = Row(
+    lambda: dict(list_of_references=[[list(r) for r in REFS]], candidates=[list(CAND)],
+                 max_n=2),
+    bad={"candidates": ["a red circle"], "max_n": 0, "list_of_references": []})
+ROWS["metrics.captioning.sentence_bleu"] = Row(
+    lambda: dict(references=[list(r) for r in REFS], candidate=list(CAND), max_n=2),
+    bad={"candidate": "a red circle", "max_n": 0})
+ROWS["metrics.captioning.exact_match"] = Row(
+    lambda: dict(predicted=["a red circle", "a blue square"],
+                 truth=["a red circle", "a green square"]),
+    bad={"predicted": "a red circle", "truth": ["one"]})
+
+# ------------------------------------------------------------------------------ perceptron
+P_X = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.5], [-1.0, -1.0], [0.5, -2.0]])
+P_Y = np.array([1, 1, 1, -1, -1])
+P_W = np.array([0.5, 1.0, -0.25])
+ROWS["perceptron.augment"] = Row(lambda: dict(x=P_X.copy()), ("x",))
+ROWS["perceptron.sign"] = Row(lambda: dict(z=R(5)), ("z",), accept=ELEMENTWISE)
+ROWS["perceptron.predict"] = Row(lambda: dict(w_tilde=P_W.copy(), x=P_X.copy()),
+                                 ("w_tilde", "x"))
+ROWS["perceptron.margins"] = Row(lambda: dict(w_tilde=P_W.copy(), x=P_X.copy(), y=P_Y.copy()),
+                                 ("w_tilde", "x", "y"))
+ROWS["perceptron.n_errors"] = Row(lambda: dict(w_tilde=P_W.copy(), x=P_X.copy(),
+                                               y=P_Y.copy()), ("w_tilde", "x", "y"))
+ROWS["perceptron.perceptron_step"] = Row(
+    lambda: dict(w_tilde=P_W.copy(), x_tilde=np.array([0.5, -2.0, 1.0]), y=1, lr=0.5),
+    ("w_tilde", "x_tilde"), bad={"y": 0, "lr": -1.0})
+ROWS["perceptron.PerceptronRun"] = record(
+    weights=np.zeros((1, 3)), visited=np.zeros(1, int), updated=np.zeros(1, bool),
+    epoch_weights=np.zeros((1, 3)), epoch_updates=np.zeros(1, int),
+    epoch_errors=np.zeros(1, int), converged=True)
+ROWS["perceptron.perceptron_train"] = Row(
+    lambda: dict(x=P_X.copy(), y=P_Y.copy(), epochs=5, w0=np.zeros(3)), ("x", "y", "w0"),
+    varying="one row per visit: other data converge after another number of visits",
+    bad={"epochs": 0, "shuffle_seed": -1})
+ROWS["perceptron.linearly_separable"] = Row(lambda: dict(x=P_X.copy(), y=P_Y.copy()),
+                                            ("x", "y"))
+
+
+def _perceptron_run():
+    return dict(run=perceptron.perceptron_train(np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]]),
+                                                np.array([-1, 1, 1, -1]), epochs=12))
+
+
+ROWS["perceptron.find_cycle"] = Row(_perceptron_run, bad={"run": (1, 2)})
+ROWS["perceptron.boundary_segment"] = Row(
+    lambda: dict(w_tilde=P_W.copy(), extent=np.array([-2.0, 2.0, -2.0, 2.0])),
+    ("w_tilde", "extent"))
+ROWS["perceptron.decision_grid"] = Row(
+    lambda: dict(w_tilde=P_W.copy(), extent=np.array([-2.0, 2.0, -2.0, 2.0]), resolution=8),
+    ("w_tilde", "extent"), bad={"resolution": 0})
+ROWS["perceptron.gate_inputs"] = Row(lambda: dict(encoding="binary"),
+                                     bad={"encoding": "unipolar"})
+ROWS["perceptron.truth_column"] = Row(lambda: dict(w_tilde=np.array([1.0, 1.0, -0.5])),
+                                      ("w_tilde",), bad={"encoding": "bipolarr"})
+ROWS["perceptron.identify_gate"] = Row(lambda: dict(w_tilde=np.array([1.0, 1.0, -0.5])),
+                                       ("w_tilde",))
+ROWS["perceptron.learnable"] = Row(lambda: dict(bits="0111", epochs=20),
+                                   bad={"bits": "012", "epochs": 0})
+
+# ------------------------------------------------------------------------------ upsampling
+
+def _transpose_args(**extra):
+    return dict(x=R(2, 3, 3, 4), weight=R(3, 2, 3, 3, seed=1), bias=R(2, seed=2), **extra)
+
+
+for _name in ("conv_transpose2d_loops", "conv_transpose2d", "conv_transpose2d_forward"):
+    ROWS[f"upsampling.{_name}"] = Row(lambda: _transpose_args(stride=2, padding=1,
+                                                              output_padding=1),
+                                      ("x", "weight", "bias"), bad={"stride": 0})
+ROWS["upsampling.TransposeCache"] = record(
+    x=np.zeros((1, 1, 2, 2)), weight=np.zeros((1, 1, 2, 2)), stride=(1, 1), padding=(0, 0),
+    output_padding=(0, 0), dilation=(1, 1), full_shape=(1, 1, 3, 3))
+
+
+def _transpose_backward_args():
+    out, cache = upsampling.conv_transpose2d_forward(**_transpose_args(stride=2, padding=1))
+    return dict(dout=R(*out.shape, seed=3), cache=cache)
+
+
+ROWS["upsampling.conv_transpose2d_backward"] = Row(_transpose_backward_args, ("dout",))
+ROWS["upsampling.overlap_counts"] = Row(lambda: dict(size=3, kernel=3, stride=2),
+                                        bad={"size": 0, "stride": 1.5})
+ROWS["upsampling.bilinear_kernel"] = Row(lambda: dict(factor=2), bad={"factor": 0})
+ROWS["upsampling.max_pool2d_with_indices"] = Row(
+    lambda: dict(x=R(2, 3, 4, 6), kernel_size=2), ("x",), bad={"kernel_size": 0})
+
+
+def _unpool_args():
+    x = R(2, 3, 4, 6)
+    out, idx = upsampling.max_pool2d_with_indices(x, 2)
+    return dict(x=out, indices=idx, kernel_size=2)
+
+
+ROWS["upsampling.max_unpool2d"] = Row(_unpool_args, ("x", "indices"), bad={"kernel_size": 0})
+
+
+def _unpool_backward_args():
+    x = R(2, 3, 4, 6)
+    _, idx = upsampling.max_pool2d_with_indices(x, 2)
+    return dict(dout=R(2, 3, 4, 6, seed=4), indices=idx)
+
+
+ROWS["upsampling.max_unpool2d_backward"] = Row(_unpool_backward_args, ("dout", "indices"))
+ROWS["upsampling.difference_from_torch"] = Row(
+    lambda: dict(x=R(1, 2, 3, 3), weight=R(2, 2, 3, 3, seed=1), bias=R(2, seed=2), stride=2),
+    ("x", "weight", "bias"))
+
+# ------------------------------------------------------------------------------ validate
+ROWS["validate.describe_shape"] = Row(lambda: dict(shape=(None, 2)))
+ROWS["validate.check_shape"] = Row(lambda: dict(array=R(3, 2), name="array", shape=(None, 2)),
+                                   ("array",), accept={"nan": "checks only the shape",
+                                                       "complex": "checks only the shape"})
+ROWS["validate.first_bad_value"] = Row(
+    lambda: dict(array=R(3, 2)), ("array",), nonfinite="reports the NaN it finds",
+    accept={"nan": "finding the NaN is its purpose", **ANY_SHAPE,
+            "complex": "a complex NaN is found alike"})
+ROWS["validate.require_finite"] = Row(lambda: dict(value=R(3, 2), name="value"), ("value",),
+                                      accept={**ANY_SHAPE, "complex": "complex values can be "
+                                                                      "finite too"})
+ROWS["validate.require_non_decreasing"] = Row(
+    lambda: dict(values=np.array([0.0, 0.5, 0.5, 1.0]), name="values", why="a curve's axis",
+                 fix="sort it"), ("values",))
+ROWS["validate.as_array"] = Row(lambda: dict(value=R(3, 2), name="value"), ("value",),
+                                accept=ANY_SHAPE)
+ROWS["validate.as_number"] = Row(lambda: dict(value=0.5, name="value", minimum=0),
+                                 bad={"value": "0.5"})
+
+# ------------------------------------------------------------------------------ repro, data.toy
+ROWS["repro.seed_everything"] = Row(lambda: dict(seed=3), bad={"seed": -1},
+                                    mutates="seeds the global generators: its purpose")
+ROWS["repro.device"] = Row()
+ROWS["repro.numpy_rng"] = Row(lambda: dict(seed=3), bad={"seed": 1.5})
+ROWS["data.toy.to_bipolar"] = Row(lambda: dict(y=np.array([0, 1, 1, 0])), ("y",),
+                                  accept=ELEMENTWISE)
+ROWS["data.toy.logic_gate"] = Row(lambda: dict(name="xor"), bad={"name": "xnor2",
+                                                                  "encoding": "ternary"})
+ROWS["data.toy.toy_2d"] = Row(lambda: dict(name="moons", n=20), bad={"name": "moon", "n": 0,
+                                                                      "noise": -1.0})
