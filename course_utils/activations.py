@@ -128,7 +128,7 @@ def maxout_backward(dout, z, *, k: int) -> np.ndarray:
     groups = _groups(z, k)
     dout = as_array(dout, "dout")
     check_shape(dout, "dout", groups.shape[:-1],
-                like=f"maxout's output (z {groups.shape[:-1] + (groups.shape[-1] * k,)}, k={k})")
+                why=f"maxout's output for z {groups.shape[:-1] + (groups.shape[-1] * k,)}, k={k}")
     winner = groups.argmax(axis=-1)[..., None]
     dz = np.zeros_like(groups)
     np.put_along_axis(dz, winner, dout[..., None], axis=-1)

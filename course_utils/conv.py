@@ -65,7 +65,7 @@ def _check_conv(x, weight, bias, *, transposed: bool = False):
                          f"input channels but x {x.shape} has {x.shape[1]}")
     if bias is not None:
         bias = as_array(bias, "bias")
-        check_shape(bias, "bias", (c_out,), like=f"weight {weight.shape}'s output channels")
+        check_shape(bias, "bias", (c_out,), why=f"one per output channel of weight {weight.shape}")
     return x, weight, bias
 
 

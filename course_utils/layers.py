@@ -108,7 +108,7 @@ def softmax(z, axis: int = -1) -> np.ndarray:
 
 def _labels(y, n: int, classes: int) -> np.ndarray:
     y = as_array(y, "y", dtype="int")
-    check_shape(y, "y", (n,), like="one label per row of scores")
+    check_shape(y, "y", (n,), why="one label per row of scores")
     if y.size and (y.min() < 0 or y.max() >= classes):
         raise ValueError(f"labels y must be class indices in 0..{classes - 1}, got values "
                          f"from {y.min()} to {y.max()}")

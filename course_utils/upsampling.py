@@ -184,7 +184,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
     if x.ndim != 4:
         raise ValueError(f"x must be N x C x H x W, got shape {x.shape}")
     indices = as_array(indices, "indices", dtype="int")
-    check_shape(indices, "indices", x.shape, like="x (one index per pooled value)")
+    check_shape(indices, "indices", x.shape, like="x", why="one index per pooled value")
     k = _pair(kernel_size, "kernel_size")
     s, p = (k if stride is None else _pair(stride, "stride")), _pair(padding, "padding")
     if output_size is None:
@@ -208,7 +208,7 @@ def max_unpool2d_backward(dout, indices) -> np.ndarray:
         raise ValueError(f"dout (the unpooled gradient) and indices (one per pooled value) must "
                          f"both be N x C x H x W, got dout {dout.shape} and indices "
                          f"{indices.shape}")
-    check_shape(indices, "indices", (*dout.shape[:2], None, None), like="dout's N x C")
+    check_shape(indices, "indices", (*dout.shape[:2], None, None), why="dout's N x C")
     size = dout.shape[2] * dout.shape[3]
     if indices.size and (indices.min() < 0 or indices.max() >= size):
         raise ValueError(f"indices must lie in 0..{size - 1} (dout is {dout.shape[2]} x "

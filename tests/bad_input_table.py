@@ -464,3 +464,231 @@ ROWS["data.toy.logic_gate"] = Row(lambda: dict(name="xor"), bad={"name": "xnor2"
                                                                   "encoding": "ternary"})
 ROWS["data.toy.toy_2d"] = Row(lambda: dict(name="moons", n=20), bad={"name": "moon", "n": 0,
                                                                       "noise": -1.0})
+
+# ------------------------------------------------------------------------------ autograd
+from course_utils import autograd  # noqa: E402
+
+
+def _value_ops(data):
+    v = autograd.Value(data)
+    out = ((v * 2 + 1).tanh() + v.sigmoid() + v.relu() + (v**2 + 1).log() + v.exp()) / 3 - 1
+    out.backward()
+    return out.data, v.grad
+
+
+ROWS["autograd.Value"] = Row(lambda: dict(data=0.5), call=_value_ops,
+                             bad={"data": float("nan")})
+
+
+def _count_paths_args():
+    a = autograd.Value(2.0)
+    return dict(output=a * a + a, node=a)
+
+
+ROWS["autograd.count_paths"] = Row(_count_paths_args, bad={"output": 1.0})
+ROWS["autograd.sigmoid_neuron"] = Row(
+    lambda: dict(w=np.array([2.0, -3.0, -3.0]), x=np.array([-1.0, -2.0])), ("w", "x"),
+    call=lambda w, x: {k: (v.data, v.grad) for k, v in autograd.sigmoid_neuron(w, x).items()})
+ROWS["autograd.Module"] = Row(call=lambda: (autograd.Module().parameters(),
+                                            autograd.Module().zero_grad()))
+
+
+def _neuron_call(x, nin=3, kind="Neuron"):
+    rng = np.random.default_rng(0)
+    module = {"Neuron": lambda: autograd.Neuron(nin, rng=rng),
+              "Layer": lambda: autograd.Layer(nin, 2, rng=rng),
+              "MLP": lambda: autograd.MLP(nin, [4, 1], seed=0)}[kind]()
+    out = module(x)
+    outs = out if isinstance(out, list) else [out]
+    sum(outs, autograd.Value(0.0)).backward()
+    return [o.data for o in outs], [p.grad for p in module.parameters()]
+
+
+for _kind in ("Neuron", "Layer", "MLP"):
+    ROWS[f"autograd.{_kind}"] = Row(lambda: dict(x=R(3)), ("x",),
+                                    call=lambda x, kind=_kind: _neuron_call(x, kind=kind))
+ROWS["autograd.max_margin_loss"] = Row(
+    lambda: dict(model=autograd.MLP(2, [4, 1], seed=0), x=P_X.copy(), y=P_Y.copy()),
+    ("x", "y"), call=lambda **kw: (lambda out: (out[0].data, out[1]))(
+        autograd.max_margin_loss(**kw)), bad={"alpha": -1.0})
+
+# ------------------------------------------------------------------------------ mlp
+from course_utils import mlp  # noqa: E402
+
+ROWS["mlp.Layer"] = record(w=np.zeros((2, 3)), b=np.zeros(3))
+ROWS["mlp.init_layers"] = Row(lambda: dict(sizes=[2, 4, 3]),
+                              bad={"sizes": [2], "activation": "relu6", "seed": -1})
+
+
+def _mlp_methods(x, y, sizes=(2, 5, 3)):
+    net = mlp.MLP(list(sizes), lr=0.1, seed=0)
+    scores, caches = net.forward(x)
+    loss, grads = net.loss_and_grads(x, y)
+    back = net.backward(np.ones_like(scores) / scores.size, caches)
+    return (scores, loss, grads, back, net.predict_proba(x), net.predict(x), net.accuracy(x, y),
+            net.loss(x, y), net.step(x, y), net.n_parameters())
+
+
+ROWS["mlp.MLP"] = Row(lambda: dict(x=P_X.copy(), y=np.array([0, 1, 2, 1, 0])), ("x", "y"),
+                      call=_mlp_methods, bad={"sizes": [2, 0, 3]})
+ROWS["mlp.xor_network"] = Row(lambda: dict(x=np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])),
+                              ("x",))
+ROWS["mlp.collapse_linear"] = Row(
+    lambda: dict(layers=[mlp.Layer(R(2, 3), R(3, seed=1)), mlp.Layer(R(3, 2, seed=2),
+                                                                      R(2, seed=3))]),
+    (("layers", 0, "w"), ("layers", 0, "b"), ("layers", 1, "w")))
+ROWS["mlp.forward_stack"] = Row(
+    lambda: dict(layers=[mlp.Layer(R(2, 3), R(3, seed=1)), mlp.Layer(R(3, 2, seed=2),
+                                                                      R(2, seed=3))],
+                 x=R(4, 2, seed=4), activation="relu"),
+    ("x", ("layers", 0, "w"), ("layers", 1, "b")),
+    accept={"x:rank+1": "x [..., D_in]: the layers act on the last axis of any batch shape",
+            "x:rank-1": "x [..., D_in]: one point is a legitimate input"})
+ROWS["mlp.Fit1D"] = record(hidden=2, x=np.zeros(3), y=np.zeros(3), prediction=np.zeros(3),
+                           max_error=0.0, rms_error=0.0)
+ROWS["mlp.fit_1d"] = Row(lambda: dict(target=np.sin, hidden=3, n=20, steps=5),
+                         bad={"hidden": 0, "target": lambda x: x[:3], "steps": -1})
+ROWS["mlp.tent"] = Row(lambda: dict(x=R(7, lo=0)), ("x",), accept=ELEMENTWISE)
+ROWS["mlp.sawtooth"] = Row(lambda: dict(x=R(7, lo=0), depth=2), ("x",), accept=ELEMENTWISE,
+                           bad={"depth": 0})
+ROWS["mlp.count_linear_pieces"] = Row(
+    lambda: dict(y=mlp.sawtooth(np.linspace(0, 1, 65), 2), x=np.linspace(0, 1, 65)),
+    ("y", "x"))
+
+
+def _playground(**kw):
+    run = mlp.PlaygroundRun(n=20, units=4, **kw)
+    run.advance(2)
+    return run.history, run.train_accuracy, run.test_accuracy, run.diverged
+
+
+ROWS["mlp.PlaygroundRun"] = Row(lambda: dict(dataset="xor"), call=_playground,
+                                bad={"dataset": "moon", "layers": 0, "lr": -1.0})
+
+# ------------------------------------------------------------------------------ optim
+from course_utils import optim  # noqa: E402
+
+
+def _optimizer_step(cls, **settings):
+    def call(params, grads):
+        opt = cls(**settings)
+        first = opt.step(params, grads)
+        return first, opt.step(first, grads)
+    return call
+
+
+ROWS["optim.SGD"] = Row(lambda: dict(params=[R(3, 2), R(2, seed=1)],
+                                     grads=[R(3, 2, seed=2), R(2, seed=3)]),
+                        (("params", 0), ("grads", 0), ("grads", 1)),
+                        call=_optimizer_step(optim.SGD, lr=0.1, momentum=0.9, nesterov=True))
+ROWS["optim.Adam"] = Row(lambda: dict(params=[R(3, 2), R(2, seed=1)],
+                                      grads=[R(3, 2, seed=2), R(2, seed=3)]),
+                         (("params", 0), ("grads", 0), ("grads", 1)),
+                         call=_optimizer_step(optim.Adam, lr=0.1))
+ROWS["optim.make_optimizer"] = Row(lambda: dict(name="nesterov", lr=0.1),
+                                   bad={"name": "adma", "lr": -1.0, "betas": 0.9})
+ROWS["optim.Surface"] = record(name="s", f=np.add, grad=np.add, start=(0.0, 0.0),
+                               extent=(0, 1, 0, 1), minimum=None)
+ROWS["optim.Path"] = record(points=np.zeros((1, 2)), losses=np.zeros(1), diverged=False)
+ROWS["optim.run_optimizer"] = Row(
+    lambda: dict(optimizer=optim.SGD(lr=0.01, momentum=0.9), surface="rosenbrock",
+                 start=np.array([-1.0, 1.5]), steps=5), ("start",),
+    varying="a run stops where it diverges: another start, another length",
+    bad={"surface": "rosenbrok", "steps": 0, "optimizer": "sgd"})
+ROWS["optim.hessian"] = Row(lambda: dict(surface="rosenbrock", point=np.array([0.5, 0.5])),
+                            ("point",), bad={"surface": "bowl", "h": 0.0})
+ROWS["optim.stable_lr"] = Row(lambda: dict(surface="ill-conditioned quadratic",
+                                           point=np.array([0.5, 0.5])), ("point",),
+                              bad={"surface": "bowl"})
+SR_X, SR_Y = R(6, 3), np.array([0, 1, 2, 1, 0, 2])
+ROWS["optim.softmax_regression"] = Row(lambda: dict(w=R(4, 3, seed=1), x=SR_X.copy(),
+                                                    y=SR_Y.copy()), ("w", "x", "y"))
+ROWS["optim.softmax_regression_loss"] = Row(lambda: dict(w=R(4, 3, seed=1), x=SR_X.copy(),
+                                                         y=SR_Y.copy()), ("w", "x", "y"))
+ROWS["optim.seconds_per_call"] = Row(lambda: dict(fn=lambda: None, calls=2, rounds=2),
+                                     bad={"calls": 0, "fn": 3})
+ROWS["optim.SearchRun"] = record(evaluations=np.arange(1, 3), best_loss=np.zeros(2))
+ROWS["optim.random_search"] = Row(
+    lambda: dict(loss=lambda w: float(np.sum(w**2)), shape=(4, 3), evaluations=5),
+    bad={"evaluations": 0, "shape": (4, -3), "scale": -1.0})
+ROWS["optim.random_local_search"] = Row(
+    lambda: dict(loss=lambda w: float(np.sum(np.asarray(w)**2)), w0=R(4, 3), evaluations=5),
+    ("w0",), bad={"evaluations": 0, "step": -1.0},
+    accept=ANY_SHAPE)
+ROWS["optim.gradient_descent"] = Row(
+    lambda: dict(loss_and_grad=lambda w: (float(np.sum(w**2)), 2 * w), w0=R(4, 3), steps=3,
+                 lr=0.1), ("w0",), bad={"lr": float("nan"), "steps": -1}, accept=ANY_SHAPE)
+ROWS["optim.BatchRun"] = record(batch_size=2, examples=np.zeros(2), seconds=np.zeros(2),
+                                loss=np.zeros(2))
+ROWS["optim.minibatch_descent"] = Row(
+    lambda: dict(x=SR_X.copy(), y=SR_Y.copy(), batch_size=2, lr=0.1, examples=8,
+                 checkpoints=3), ("x", "y"),
+    bad={"batch_size": 0, "lr": -0.1, "examples": -1, "checkpoints": 0},
+    same=lambda run: (run.batch_size, run.examples, run.loss))
+ROWS["optim.torch_trajectory"] = Row(
+    lambda: dict(name="adam", surface="rosenbrock", lr=0.01, steps=3,
+                 start=np.array([-1.0, 1.5])), ("start",),
+    bad={"name": "adma", "surface": "rosenbrok", "steps": -1, "lr": float("nan")})
+
+# ------------------------------------------------------------------------------ rnn
+from course_utils import rnn  # noqa: E402
+
+ROWS["rnn.rnn_step"] = Row(
+    lambda: dict(x=T(4, 3), s_prev=T(4, 5, seed=1), U=T(5, 3, seed=2), W=T(5, 5, seed=3),
+                 b=T(5, seed=4)), ("x", "s_prev", "U", "W", "b"))
+
+
+def _vanilla_rnn(x, s0):
+    torch.manual_seed(0)
+    return rnn.VanillaRNN(3, 5, 2)(x, s0)
+
+
+ROWS["rnn.VanillaRNN"] = Row(lambda: dict(x=T(4, 6, 3), s0=T(4, 5, seed=1)), ("x", "s0"),
+                             call=_vanilla_rnn)
+ROWS["rnn.RNNCache"] = record(x=np.zeros((1, 1, 1)), s0=np.zeros((1, 1)),
+                              s=np.zeros((1, 1, 1)), U=np.zeros((1, 1)), W=np.zeros((1, 1)))
+ROWS["rnn.rnn_forward"] = Row(
+    lambda: dict(x=R(4, 6, 3), s0=R(4, 5, seed=1), U=R(5, 3, seed=2), W=R(5, 5, seed=3),
+                 b=R(5, seed=4)), ("x", "s0", "U", "W", "b"))
+
+
+def _rnn_backward_args():
+    s, cache = rnn.rnn_forward(R(4, 6, 3), R(4, 5, seed=1), R(5, 3, seed=2), R(5, 5, seed=3),
+                               R(5, seed=4))
+    return dict(ds=R(*s.shape, seed=5), cache=cache)
+
+
+ROWS["rnn.rnn_backward"] = Row(_rnn_backward_args, ("ds",))
+ROWS["rnn.gradient_through_time"] = Row(lambda: dict(W=R(5, 5), s=R(4, 6, 5, seed=1)),
+                                        ("W", "s"))
+_GATES = {"gru": 3, "lstm": 4}
+
+
+def _cell_args(kind):
+    g = _GATES[kind]
+    args = dict(x=T(4, 3), h=T(4, 5, seed=1), weight_ih=T(g * 5, 3, seed=2),
+                weight_hh=T(g * 5, 5, seed=3), bias_ih=T(g * 5, seed=4),
+                bias_hh=T(g * 5, seed=5))
+    if kind == "lstm":
+        args["c"] = T(4, 5, seed=6)
+    return args
+
+
+ROWS["rnn.gru_step"] = Row(lambda: _cell_args("gru"),
+                           ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+ROWS["rnn.lstm_step"] = Row(lambda: _cell_args("lstm"),
+                            ("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
+def _seeded(factory):
+    torch.manual_seed(0)
+    return factory()
+
+
+ROWS["rnn.gru_forward"] = Row(
+    lambda: dict(gru=_seeded(lambda: torch.nn.GRU(3, 5, batch_first=True)), x=T(4, 6, 3),
+                 h0=T(4, 5, seed=1)), ("x", "h0"), bad={"gru": torch.nn.RNN(3, 5)})
+ROWS["rnn.lstm_forward"] = Row(
+    lambda: dict(lstm=_seeded(lambda: torch.nn.LSTM(3, 5, batch_first=True)), x=T(4, 6, 3),
+                 h0=T(4, 5, seed=1), c0=T(4, 5, seed=2)), ("x", "h0", "c0"),
+    bad={"lstm": torch.nn.GRU(3, 5)})
