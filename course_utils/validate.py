@@ -216,6 +216,32 @@ def as_tensor(value: Any, name: str, *, shape: Sequence[int | None] | None = Non
                              f"{have}")
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
-    if finite and value.numel() and not bool(torch.isfinite(value).all()):
+    if finite and value.numel() and value.device.type != "meta" and not bool(
+            torch.isfinite(value).all()):  # a model built on "meta" holds no values
         require_finite(value, name)
     return value
+
+
+def as_labels(value: Any, name: str, *, n: int | None = None, classes: int | None = None,
+              why: str | None = None) -> Any:
+    """``value`` as int64 if it is a 1-D integer torch tensor of class labels (``n`` of them,
+    in 0..classes-1 when given), else a clear error: float, bool or complex labels, a numpy
+    array or a label out of range would make ``cross_entropy`` fail deep inside torch (which
+    also wants int64: int32 labels are converted)."""
+    torch = sys.modules.get("torch")
+    because = f" ({why})" if why else ""
+    if torch is None or not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor of class labels, got "
+                        f"{type(value).__name__}: use torch.as_tensor({name}, dtype=torch.long)")
+    if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got a {value.dtype} tensor: "
+                        f"use {name}.long()")
+    if value.ndim != 1 or (n is not None and len(value) != n):
+        want = "(N,)" if n is None else f"({n},)"
+        raise ValueError(f"{name} must have shape {want}{because}, got {tuple(value.shape)}")
+    if value.numel() and (int(value.min()) < 0 or (
+            classes is not None and int(value.max()) >= classes)):
+        top = "" if classes is None else f"..{classes - 1}"
+        raise ValueError(f"{name} must hold class labels 0{top}, got values from "
+                         f"{int(value.min())} to {int(value.max())}")
+    return value.long()

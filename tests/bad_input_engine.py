@@ -69,6 +69,10 @@ class Row:
     refuse: ``{case or "arg:case": reason}``: a case whose right answer is a clear error
         though the input means the same thing (e.g. a read-only array written in place).
     skip: ``{case or "arg:case": reason}``: a case that cannot be built for this input.
+    aliases: ``{arg: {names}}``: what else a message may call an argument the row's call
+        wraps (x and y reach ``fit`` inside a loader: "train_loader yielded ...").
+    nan_passes: NaN in gives NaN out by design (a block inside a network): the reason; the
+        NaN case must then return (no error), whatever it holds.
     varying: the result's shape follows the input's values (so int / bool / float16 copies
         need only a finite result): the reason.
     note: what kind of row this is (a result record, ...).
@@ -85,7 +89,9 @@ class Row:
     refuse: dict[str, str] = field(default_factory=dict)
     skip: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    aliases: dict[str, set[str]] = field(default_factory=dict)  # other names a message may use
     varying: str = ""  # the result's shape follows the input's values: the reason
+    nan_passes: str = ""  # NaN in, NaN out by design (a block inside a network): the reason
     same: Callable[[Any], Any] | None = None  # the part of the result to compare (timings out)
     rtol: float = 0.0  # extra tolerance for 'same' results (e.g. float32 sums in another order)
 
@@ -411,7 +417,7 @@ def run_row(fn, row: Row) -> list[Outcome]:
 
     for path in paths:
         arg = _label(path)
-        names = {p for p in path if isinstance(p, str)}
+        names = {p for p in path if isinstance(p, str)} | row.aliases.get(arg, set())
         original = get_path(row.make(), path)
         as_list = isinstance(original, list | tuple)
         if as_list:  # a list the function takes as a list: vary its array form
@@ -454,11 +460,13 @@ def _judge(row, arg, case, names, original, new, good, result, error, mutated,
             return Outcome(arg, case, "fail", f"the row accepts it ({accepted}) but it raised "
                                               f"{type(error).__name__}: {error}")
         return Outcome(arg, case, "error")
+    if case == "nan" and row.nan_passes:
+        return Outcome(arg, case, "result")
     if case in MUST_FAIL and not accepted:
         bad = nonfinite(result)
         return Outcome(arg, case, "fail", "returned silently" + (
             f" (NaN/inf at {bad})" if bad else ""))
-    if not nonfinite_ok:
+    if not nonfinite_ok and not (case == "nan" and accepted):  # NaN accepted: NaN may follow
         bad = nonfinite(result)
         if bad:
             return Outcome(arg, case, "fail", f"silent NaN/inf at {bad}")

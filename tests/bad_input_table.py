@@ -692,3 +692,237 @@ ROWS["rnn.lstm_forward"] = Row(
     lambda: dict(lstm=_seeded(lambda: torch.nn.LSTM(3, 5, batch_first=True)), x=T(4, 6, 3),
                  h0=T(4, 5, seed=1), c0=T(4, 5, seed=2)), ("x", "h0", "c0"),
     bad={"lstm": torch.nn.GRU(3, 5)})
+
+# ------------------------------------------------------------------------------ cnn
+from course_utils import cnn  # noqa: E402
+
+BLOCK_NAN = ("a building block inside a network: NaN activations of a diverged run flow on to "
+             "the loss, where training reports the divergence")
+
+
+def _model_call(build, **settings):
+    """Build a model from seed 0 (eval mode) and call it on x."""
+    def call(x):
+        torch.manual_seed(0)
+        model = build(**settings).eval()
+        with torch.no_grad():
+            return model(x)
+    return call
+
+
+ROWS["cnn.LeNet5"] = Row(lambda: dict(x=T(2, 1, 32, 32)), ("x",), call=_model_call(cnn.LeNet5))
+ROWS["cnn.DeckCNN"] = Row(lambda: dict(x=T(2, 3, 32, 32)), ("x",), call=_model_call(cnn.DeckCNN))
+ROWS["cnn.CCP"] = Row(lambda: dict(x=T(2, 3, 8, 8)), ("x",),
+                      call=_model_call(cnn.CCP, in_channels=3, out_channels1=4, out_channels2=5),
+                      nan_passes=BLOCK_NAN)
+ROWS["cnn.ClassificationModel"] = Row(
+    lambda: dict(x=T(2, 3, 16, 16)), ("x",),
+    call=_model_call(cnn.ClassificationModel, num_classes=3, fc_inputs=8 * 2 * 2))
+ROWS["cnn.MLPClassifier"] = Row(lambda: dict(x=T(2, 1, 8, 8)), ("x",),
+                                call=_model_call(cnn.MLPClassifier, hidden=5, side=8),
+                                accept={"rank-1": "it flattens each item: [N, 8, 8] is a "
+                                                  "batch of N one-channel images too"})
+ROWS["cnn.upsample_digits"] = Row(lambda: dict(images=R(3, 8, 8, lo=0), factor=2),
+                                  ("images",), bad={"factor": 0})
+ROWS["cnn.Digits32"] = record(x_train=torch.zeros(1, 1, 32, 32), y_train=torch.zeros(1),
+                              x_test=torch.zeros(1, 1, 32, 32), y_test=torch.zeros(1))
+ROWS["cnn.digits_32"] = Row(only="validation only: upsamples the 1797 digits (a second)",
+                            bad={"seed": -1})
+ROWS["cnn.loaders"] = Row(lambda: dict(x=T(6, 1, 4, 4), y=torch.tensor([0, 1, 2, 0, 1, 2]),
+                                       batch_size=4, shuffle=False),
+                          ("x", "y"), call=lambda **kw: [b for b in cnn.loaders(**kw)],
+                          bad={"batch_size": 0})
+ROWS["cnn.shift_images"] = Row(lambda: dict(x=T(2, 1, 5, 6), dx=2, dy=-1), ("x",),
+                               bad={"dx": 1.5})
+ROWS["cnn.random_shifts"] = Row(lambda: dict(x=T(3, 1, 5, 6), max_shift=2), ("x",),
+                                bad={"max_shift": -1})
+
+
+def _lenet():
+    torch.manual_seed(0)
+    return cnn.LeNet5().eval()
+
+
+ROWS["cnn.feature_maps"] = Row(lambda: dict(model=_lenet(), x=T(2, 1, 32, 32)), ("x",),
+                               bad={"model": torch.nn.Linear(2, 2)})
+ROWS["cnn.class_probabilities"] = Row(lambda: dict(model=_lenet(), x=T(2, 1, 32, 32)), ("x",))
+ROWS["cnn.Trained"] = record(model=None, history=None, normalise=None)
+
+
+def _tiny_digits():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(8, 1, 32, 32, generator=g)
+    y = torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
+    return cnn.Digits32(x, y, x[:4].clone(), y[:4].clone())
+
+
+ROWS["cnn.train_classifier"] = Row(
+    lambda: dict(make_model=lambda: cnn.MLPClassifier(hidden=4, classes=4), data=_tiny_digits(),
+                 epochs=1, batch_size=8),
+    (("data", "x_train"), ("data", "y_train")),
+    call=lambda **kw: cnn.train_classifier(**kw).history[:2],
+    bad={"epochs": 0, "make_model": 3})
+
+# ------------------------------------------------------------------------------ normalisation
+from course_utils import normalisation  # noqa: E402
+
+
+def _batch_norm(x, training=True):
+    bn = normalisation.BatchNorm2d(3).train(training)
+    return bn(x), bn.running_mean.clone(), bn.running_var.clone()
+
+
+ROWS["normalisation.BatchNorm2d"] = Row(lambda: dict(x=T(4, 3, 2, 2)), ("x",),
+                                        call=_batch_norm, bad={"x": torch.zeros(1, 3, 1, 1)})
+
+# ------------------------------------------------------------------------------ architectures
+from course_utils import architectures  # noqa: E402
+
+ROWS["architectures.InceptionModule"] = Row(
+    lambda: dict(x=T(2, 3, 6, 6)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.InceptionModule, c_in=3, c1=2, c3=2, c5=2,
+                     bottleneck=(2, 2, 2)))
+ROWS["architectures.ResidualBlock"] = Row(
+    lambda: dict(x=T(2, 3, 6, 6)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.ResidualBlock, c_in=3, c_out=4, stride=2))
+ROWS["architectures.BottleneckBlock"] = Row(
+    lambda: dict(x=T(2, 4, 6, 6)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.BottleneckBlock, c_in=4, width=2, stride=1))
+ROWS["architectures.PlainPair"] = Row(
+    lambda: dict(x=T(2, 3, 6, 6)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.PlainPair, channels=3, residual=True))
+ROWS["architectures.depth_net"] = Row(lambda: dict(depth=6, residual=True, channels=4),
+                                      bad={"depth": 5, "channels": 0, "classes": 0})
+ROWS["architectures.training_error"] = Row(
+    lambda: dict(model=architectures.depth_net(4, residual=True, channels=2, classes=3),
+                 x=T(6, 1, 8, 8), y=torch.tensor([0, 1, 2, 0, 1, 2]), steps=1, batch_size=4),
+    ("x", "y"), bad={"steps": 0, "batch_size": 0, "lr": -1.0})
+ROWS["architectures.alexnet_deck"] = Row(only="validation only: 62 M parameters to build",
+                                         bad={"classes": 0})
+ROWS["architectures.vgg16"] = Row(only="validation only: 138 M parameters to build",
+                                  bad={"classes": -1})
+ROWS["architectures.ILSVRCEntry"] = record(year=2012, task="classification", place=1,
+                                           team="x", network="y", error=15.3)
+ROWS["architectures.ilsvrc_entry"] = Row(lambda: dict(year=2014, task="classification"),
+                                         bad={"year": 1999, "task": "detection"})
+ROWS["architectures.PreActResidualBlock"] = Row(
+    lambda: dict(x=T(2, 3, 6, 6)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.PreActResidualBlock, channels=3))
+ROWS["architectures.input_gradient"] = Row(
+    lambda: dict(fn=torch.tanh, x=T(3, 4), upstream=T(3, 4, seed=1)), ("x", "upstream"))
+ROWS["architectures.nin_head"] = Row(lambda: dict(c_in=4, classes=3),
+                                     bad={"c_in": 0, "classes": -1})
+ROWS["architectures.fc_head"] = Row(lambda: dict(c_in=4, height=2, width=3, classes=3),
+                                    bad={"height": 0, "classes": 1.5})
+ROWS["architectures.DenseLayer"] = Row(
+    lambda: dict(x=T(2, 3, 5, 5)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.DenseLayer, c_in=3, growth=2, bn_size=2))
+ROWS["architectures.DenseBlock"] = Row(
+    lambda: dict(x=T(2, 3, 5, 5)), ("x",), nan_passes=BLOCK_NAN,
+    call=_model_call(architectures.DenseBlock, layers=2, c_in=3, growth=2, bn_size=2))
+
+
+def _small_summary():
+    from course_utils.arithmetic import summary
+    return summary(_tiny_cnn(), (1, 3, 8, 8))
+
+
+ROWS["architectures.cost_profile"] = Row(lambda: dict(table=_small_summary()),
+                                         bad={"table": [1, 2]})
+ROWS["architectures.zoo_models"] = Row()
+ROWS["architectures.zoo_summaries"] = Row(
+    only="validation only: builds and runs five ImageNet networks (seconds)",
+    bad={"size": 8})
+
+# ------------------------------------------------------------------------------ deepnets
+from course_utils import deepnets  # noqa: E402
+
+DN_X = R(6, 8)
+DN_Y = np.array([0, 1, 2, 0, 1, 2])
+
+
+def _dn_model(**kw):
+    return deepnets.make_mlp(2, width=5, in_features=8, classes=3, **kw)
+
+
+ROWS["deepnets.make_mlp"] = Row(lambda: dict(depth=2, width=5, in_features=8, classes=3),
+                                bad={"depth": 0, "activation": "gelu", "init": "glorot",
+                                     "width": 0})
+ROWS["deepnets.linear_layers"] = Row(lambda: dict(model=_dn_model()), bad={"model": 3})
+for _name in ("layer_gradient_norms", "initial_loss", "accuracy", "update_ratios"):
+    ROWS[f"deepnets.{_name}"] = Row(lambda: dict(model=_dn_model(), x=DN_X.copy(),
+                                                 y=DN_Y.copy()), ("x", "y"))
+ROWS["deepnets.update_ratios"].make = lambda: dict(model=_dn_model(), x=DN_X.copy(),
+                                                   y=DN_Y.copy(), steps=2)
+ROWS["deepnets.update_ratios"].bad = {"steps": 0, "lr": -1.0, "optimizer": "adamw"}
+for _name in ("activation_stds", "probabilities", "layer_activations"):
+    ROWS[f"deepnets.{_name}"] = Row(lambda: dict(model=_dn_model(), x=DN_X.copy()), ("x",))
+ROWS["deepnets.Curves"] = record(train_loss=[1.0], train_acc=[0.5], test_acc=[0.5])
+ROWS["deepnets.train_full_batch"] = Row(
+    lambda: dict(model=_dn_model(), x=DN_X.copy(), y=DN_Y.copy(), steps=2,
+                 x_test=DN_X[:3].copy(), y_test=DN_Y[:3].copy()),
+    ("x", "y", "x_test", "y_test"),
+    bad={"steps": 0, "lr": float("nan"), "optimizer": "adamw", "record_every": 0})
+ROWS["deepnets.EnsembleResult"] = record(members=np.zeros((1, 2)), ensemble=np.zeros(1))
+ROWS["deepnets.ensemble_experiment"] = Row(
+    lambda: dict(x=R(6, 64), y=DN_Y.copy(), x_test=R(3, 64, seed=1), y_test=DN_Y[:3].copy(),
+                 n=2, repeats=1, steps=1, width=4),
+    ("x", "y", "x_test", "y_test"), bad={"n": 0, "repeats": 0})
+ROWS["deepnets.expected_initial_loss"] = Row(lambda: dict(classes=10), bad={"classes": 1})
+ROWS["deepnets.saturated_fraction"] = Row(lambda: dict(activations=R(4, 5), activation="tanh"),
+                                          ("activations",), accept=ANY_SHAPE,
+                                          bad={"activation": "gelu"})
+ROWS["deepnets.split_train_val"] = Row(
+    lambda: dict(x=R(10, 3), y=np.array([0, 1] * 5), val_size=0.4), ("x", "y"),
+    bad={"val_size": 1.0, "seed": -1})
+ROWS["deepnets.loader"] = Row(lambda: dict(x=DN_X.copy(), y=DN_Y.copy(), batch_size=4),
+                              ("x", "y"), call=lambda **kw: list(deepnets.loader(**kw)),
+                              bad={"batch_size": 0})
+
+# ------------------------------------------------------------------------------ training
+from course_utils import training  # noqa: E402
+
+ROWS["training.History"] = record(epoch=[1], train_loss=[1.0], train_acc=[0.5],
+                                  val_loss=[1.0], val_acc=[0.5], seconds=[0.1], stopped=None)
+
+
+def _tiny_classifier():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+
+
+def _batches(x, y, size=4):
+    """A loader's batches of (x, y) (y kept whole when it is not an array of labels)."""
+    def take(v, i):
+        return v[i:i + size] if getattr(v, "ndim", 0) else v
+
+    n = len(x) if getattr(x, "ndim", 1) else 1
+    return [(take(x, i), take(y, i)) for i in range(0, n, size)]
+
+
+LOADER = {"x": {"loader", "train_loader"}, "y": {"loader", "train_loader"}}
+
+
+TR_X, TR_Y = T(6, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+ROWS["training.evaluate"] = Row(
+    lambda: dict(x=TR_X.clone(), y=TR_Y.clone()), ("x", "y"),
+    call=lambda x, y: training.evaluate(_tiny_classifier(), _batches(x, y)), aliases=LOADER)
+ROWS["training.predict"] = Row(
+    lambda: dict(x=TR_X.clone(), y=TR_Y.clone()), ("x", "y"),
+    call=lambda x, y: training.predict(_tiny_classifier(), _batches(x, y)), aliases=LOADER,
+    accept={"y:nan": "predict hands the loader's targets back untouched (it never reads them)",
+            "y:complex": "predict hands the loader's targets back untouched"})
+ROWS["training.LivePlot"] = Row(
+    only="validation only: a figure displayed in a notebook (tests/test_training.py draws it)",
+    call=lambda history: training.LivePlot().update(history), bad={"history": "epoch 1"})
+
+
+def _fit(x, y, epochs=1, **kw):
+    history = training.fit(_tiny_classifier(), _batches(x, y), epochs=epochs, live=False,
+                           progress=False, val_loader=_batches(x, y), **kw)
+    return history._replace(seconds=[])
+
+
+ROWS["training.fit"] = Row(lambda: dict(x=TR_X.clone(), y=TR_Y.clone()), ("x", "y"), call=_fit,
+                           aliases=LOADER,
+                           bad={"epochs": 0, "max_seconds": -1.0})

@@ -148,7 +148,8 @@ def test_bad_inputs_get_clear_errors():
         conv_transpose2d(x, np.zeros((2, 1, 1, 1)), padding=3)
     with pytest.raises(ValueError, match="4D"):
         conv_transpose2d(np.zeros((2, 3, 3)), np.zeros((2, 1, 3, 3)))
-    with pytest.raises(ValueError, match=r"bias must have shape \(1,\) \(one per output channel of weight"):
+    with pytest.raises(ValueError,
+                       match=r"bias must have shape \(1,\) \(one per output channel of weight"):
         conv_transpose2d(x, np.zeros((2, 1, 3, 3)), bias=np.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         conv_transpose2d(np.full((1, 2, 3, 3), np.nan), np.zeros((2, 1, 3, 3)))
