@@ -394,7 +394,7 @@ def run_row(fn, row: Row) -> list[Outcome]:
         if error is None:
             outcomes.append(Outcome(name, f"bad={value!r:.30}", "fail", "accepted silently"))
             continue
-        why = clear_error(error, {name}, value)
+        why = clear_error(error, {name} | row.aliases.get(name, set()), value)
         outcomes.append(Outcome(name, f"bad={value!r:.30}", "fail" if why else "error",
                                 why or ""))
     if row.only:

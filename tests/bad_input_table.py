@@ -926,3 +926,176 @@ def _fit(x, y, epochs=1, **kw):
 ROWS["training.fit"] = Row(lambda: dict(x=TR_X.clone(), y=TR_Y.clone()), ("x", "y"), call=_fit,
                            aliases=LOADER,
                            bad={"epochs": 0, "max_seconds": -1.0})
+
+# ------------------------------------------------------------------------------ data
+from course_utils.data import assets, real, scenes  # noqa: E402
+
+ROWS["data.assets.Asset"] = record(file="a.txt", sha256="0" * 64, bytes=1, origin="o",
+                                   regenerate="r")
+ROWS["data.assets.data_dir"] = Row()
+ROWS["data.assets.parse_table"] = Row(
+    lambda: dict(text="| file | sha256 | bytes | origin | how to regenerate |\n"
+                      f"|---|---|---|---|---|\n| `a.txt` | `{'0' * 64}` | 3 | made | by hand |\n"),
+    bad={"text": "no table here"},
+    aliases={"text": {"README.md"}})  # "README.md: no table ...": the text's source by name
+ROWS["data.assets.load_table"] = Row()
+ROWS["data.assets.sha256_of"] = Row(lambda: dict(path=str(assets.data_dir() / "README.md")),
+                                    bad={"path": 3})
+ROWS["data.assets.asset_path"] = Row(lambda: dict(name="annotations/photo_boxes.json"),
+                                     bad={"name": "annotations/photo_box.json"})
+ROWS["data.assets.asset_files"] = Row(bad={"folder": 3})
+ROWS["data.assets.verify_assets"] = Row()
+ROWS["data.assets.table_row"] = Row(lambda: dict(name="README.md"), bad={"name": 3})
+ROWS["data.assets.main"] = Row(lambda: dict(argv=["--bogus"]),
+                               note="command line: prints usage and returns 2 for arguments")
+ROWS["data.real.list_photos"] = Row()
+ROWS["data.real.photo"] = Row(lambda: dict(name="camera", gray=True), bad={"name": "camra"})
+ROWS["data.real.Digits"] = record(x_train=np.zeros((1, 8, 8)), x_test=np.zeros((1, 8, 8)),
+                                  y_train=np.zeros(1), y_test=np.zeros(1))
+
+
+def _png_bytes():
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray((R(20, 30, 3, lo=0) * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+ROWS["data.real.photo_from_bytes"] = Row(lambda: dict(content=_png_bytes(), max_side=16),
+                                         bad={"content": "photo.png", "max_side": 8})
+ROWS["data.real.digits"] = Row(lambda: dict(test_size=0.5),
+                               bad={"test_size": 1.5, "seed": -1})
+ROWS["data.real.digits_loaders"] = Row(lambda: dict(batch_size=512),
+                                       call=lambda **kw: [len(loader.dataset) for loader in
+                                                          real.digits_loaders(**kw)],
+                                       bad={"batch_size": 0, "num_workers": -1})
+ROWS["data.scenes.Scene"] = record(image=np.zeros((4, 4, 3)), boxes=np.zeros((0, 4)),
+                                   labels=np.zeros(0, int), masks=np.zeros((0, 4, 4), bool),
+                                   colours=(), caption="")
+ROWS["data.scenes.make_scene"] = Row(lambda: dict(size=32, n_objects=2, seed=1),
+                                     bad={"size": 4, "n_objects": -1, "noise": -0.1})
+ROWS["data.scenes.make_scenes"] = Row(lambda: dict(n=2, size=32),
+                                      bad={"n": -1, "size": 2.5})
+SCENE = scenes.make_scene(size=32, n_objects=2, seed=1)
+SCENE_FIELDS = ("image", "boxes", "labels", "masks")
+ROWS["data.scenes.semantic_map"] = Row(
+    lambda: dict(scene=SCENE), tuple(("scene", f) for f in SCENE_FIELDS),
+    bad={"scene": np.zeros((32, 32, 3))})
+ROWS["data.scenes.check_scene"] = Row(
+    lambda: dict(scene=SCENE), tuple(("scene", f) for f in SCENE_FIELDS),
+    bad={"scene": (1, 2)})
+ROWS["data.scenes.scenes_to_tensors"] = Row(
+    lambda: dict(scenes=[SCENE, scenes.make_scene(size=32, n_objects=1, seed=2)]),
+    tuple(("scenes", 0, f) for f in SCENE_FIELDS), bad={"scenes": []})
+
+# ------------------------------------------------------------------------------ checks
+from course_utils import checks  # noqa: E402
+
+ROWS["checks.CheckFailed"] = Row(lambda: dict(hint="try again"),
+                                 call=lambda hint: str(checks.CheckFailed(hint)))
+ROWS["checks.Claim"] = record(sentence="it holds", numbers={"x": 1.0})
+ROWS["checks.Exercise"] = record(id="99.x", title="t", answer_name="x", test=lambda a: None)
+ROWS["checks.all_exercises"] = Row(call=lambda: sorted(checks.all_exercises()))
+ROWS["checks.check"] = Row(lambda: dict(exercise_id="01.perceptron_update", answer=None),
+                           call=lambda **kw: checks.check(**kw).status,
+                           bad={"exercise_id": "01.perceptron_updat"})
+ROWS["checks.claim"] = Row(lambda: dict(sentence="one is more than zero", condition=True),
+                           bad={"condition": float("nan"), "sentence": ""})
+ROWS["checks.exercise"] = Row(lambda: dict(id="99.bad_input_row", title="t"),
+                              call=lambda **kw: callable(checks.exercise(**kw)),
+                              bad={"id": "no-number", "time_limit": -1.0})
+ROWS["checks.expect_error"] = Row(lambda: dict(fn=int, error_type=ValueError),
+                                  call=lambda fn, error_type: str(
+                                      checks.expect_error(fn, error_type, "x")),
+                                  bad={"error_type": "ValueError"})
+ROWS["checks.get_exercise"] = Row(lambda: dict(id="01.perceptron_update"),
+                                  call=lambda id: checks.get_exercise(id).title,
+                                  bad={"id": "1.perceptron_update"})
+# its message, "show_source needs a Python function, class or module, got 3", names the
+# call, not the argument (checks.py is main's: reported, not edited here)
+ROWS["checks.show_source"] = Row(lambda: dict(obj=checks.claim), bad={"obj": 3},
+                                 aliases={"obj": {"show_source"}})
+ROWS["checks.slide_check"] = Row(
+    lambda: dict(deck="000", claim="two", deck_says=2.0, computed=2.0, expect="agree"),
+    bad={"computed": float("nan"), "expect": "agrees"})
+
+# ------------------------------------------------------------------------------ captioning
+from course_utils import captioning  # noqa: E402
+
+CAPTIONS = ["a red circle left of a blue square", "a green triangle", "a blue circle"]
+VOCAB = captioning.Vocabulary.from_captions(CAPTIONS)
+ROWS["captioning.tokenize"] = Row(lambda: dict(caption="A red circle, a blue square"),
+                                  bad={"caption": ["a", "red"]})
+ROWS["captioning.detokenize"] = Row(lambda: dict(words=["a", "circle", ",", "a", "square"]),
+                                    bad={"words": "a circle"})
+
+
+def _vocabulary(words):
+    vocab = captioning.Vocabulary(words)
+    ids = vocab.encode(["red", "circle"])
+    return (len(vocab), ids, vocab.decode(ids + [vocab.end]), vocab.pad, vocab.start,
+            vocab.end, "red" in vocab, repr(vocab),
+            len(captioning.Vocabulary.from_captions(["a red circle"])))
+
+
+ROWS["captioning.Vocabulary"] = Row(lambda: dict(words=["a", "red", "circle"]),
+                                    call=_vocabulary, bad={"words": "a red circle"})
+ROWS["captioning.encode_captions"] = Row(lambda: dict(captions=list(CAPTIONS), vocab=VOCAB),
+                                         bad={"captions": "a red circle", "vocab": ["a"]})
+CAP_IMAGES = T(3, 3, 8, 8, lo=0)
+CAP_TOKENS = captioning.encode_captions(CAPTIONS, VOCAB)
+
+
+def _captioner():
+    torch.manual_seed(0)
+    return captioning.Captioner(VOCAB, image_size=8, hidden=6, embed=4, channels=(2, 2, 2)).eval()
+
+
+def _captioner_methods(images, tokens):
+    model = _captioner()
+    with torch.no_grad():
+        logits = model(images, tokens)
+        state = model.init_state(images)
+        step = model.step(tokens[:, 0], state)
+    return logits, state, step
+
+
+ROWS["captioning.Captioner"] = Row(lambda: dict(images=CAP_IMAGES.clone(),
+                                                tokens=CAP_TOKENS.clone()),
+                                   ("images", "tokens"), call=_captioner_methods)
+ROWS["captioning.caption_loss"] = Row(
+    lambda: dict(logits=T(3, CAP_TOKENS.shape[1], len(VOCAB)), targets=CAP_TOKENS.clone(),
+                 pad=VOCAB.pad), ("logits", "targets"), bad={"pad": -1},
+    accept={"logits:nan": "a diverged model's NaN logits give a NaN loss, which "
+                          "train_captioner turns into its FloatingPointError (documented)"})
+ROWS["captioning.TrainingRun"] = record(losses=[1.0], cpu_seconds=0.1, seconds=0.1)
+ROWS["captioning.train_captioner"] = Row(
+    lambda: dict(images=CAP_IMAGES.clone(), tokens=CAP_TOKENS.clone()), ("images", "tokens"),
+    call=lambda images, tokens: captioning.train_captioner(
+        _captioner(), images, tokens, steps=1, batch_size=2).losses)
+ROWS["captioning.greedy_decode"] = Row(lambda: dict(model=_captioner(), images=CAP_IMAGES.clone(),
+                                                    max_len=4), ("images",),
+                                       bad={"max_len": 0, "model": 3})
+ROWS["captioning.beam_step"] = Row(
+    lambda: dict(scores=np.array([-0.5, -1.0]), log_probs=np.log(R(2, 5, lo=0.05, hi=1)),
+                 width=3), ("scores", "log_probs"), bad={"width": 11})
+ROWS["captioning.Beam"] = record(ids=[3, 4], score=-1.5)
+ROWS["captioning.beam_search"] = Row(lambda: dict(model=_captioner(), image=CAP_IMAGES[0].clone(),
+                                                  width=2, max_len=3), ("image",),
+                                     bad={"width": 0})
+ROWS["captioning.step_probabilities"] = Row(
+    lambda: dict(model=_captioner(), image=CAP_IMAGES[0].clone(), ids=np.array([3, 4])),
+    ("image", "ids"))
+ROWS["captioning.caption_log_probability"] = Row(
+    lambda: dict(model=_captioner(), image=CAP_IMAGES[0].clone(), ids=np.array([3, 4])),
+    ("image", "ids"))
+ROWS["captioning.caption_images"] = Row(
+    lambda: dict(model=_captioner(), images=CAP_IMAGES.clone(), width=2, max_len=3),
+    ("images",), bad={"width": 0})
+ROWS["captioning.Shape"] = record(kind="circle", colour="red", x=8.0, y=8.0, half=4.0)
+ROWS["captioning.compose_scene"] = Row(
+    lambda: dict(shapes=[captioning.Shape("circle", "red", 8.0, 10.0, 4.0),
+                         captioning.Shape("square", "blue", 22.0, 20.0, 5.0)], size=32),
+    bad={"shapes": [("circle", "red", 8.0, 10.0, 4.0, 1)], "size": 4})
