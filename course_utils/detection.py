@@ -33,6 +33,13 @@ from course_utils.validate import (
     require_non_decreasing,
 )
 
+__all__ = [
+    "default_boxes", "multi_scale_boxes", "match_anchors", "encode_boxes", "decode_boxes",
+    "roi_pool", "crop_and_resize", "match_detections", "PRCurve", "MAPResult",
+    "interpolated_ap", "voc_ap", "mean_average_precision", "scene_targets", "detection_dict",
+    "noisy_detections",
+]
+
 BELOW_LOW_THRESHOLD = -1  # matched to nothing: background
 BETWEEN_THRESHOLDS = -2  # ambiguous: ignored by the loss
 COCO_THRESHOLDS = tuple(np.round(np.linspace(0.5, 0.95, 10), 2).tolist())  # 0.5, 0.55, .., 0.95

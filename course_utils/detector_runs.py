@@ -23,6 +23,11 @@ from course_utils.data.scenes import Scene, scenes_to_tensors
 from course_utils.detection import mean_average_precision, scene_targets
 from course_utils.detectors import NUM_CLASSES, TrainLog, _check_scenes  # noqa: F401
 
+__all__ = [
+    "check_images", "check_labels", "Checkpoint", "Run", "Evaluator", "evaluate",
+    "inference_ms", "n_parameters", "first_reaching", "as_scene_list",
+]
+
 
 def check_images(images, name: str = "images") -> Tensor:
     """float images [N, 3, H, W] with values in [0, 1] (as ``scenes_to_tensors`` gives)."""

@@ -17,6 +17,10 @@ from course_utils.detection import scene_targets
 from course_utils.detector_runs import evaluate, inference_ms, n_parameters
 from course_utils.detectors import _check_scenes
 
+__all__ = [
+    "compare_detectors",
+]
+
 # detector -> (steps, what it is); steps chosen for about 60 CPU s each (Fast R-CNN less)
 DETECTORS = {
     "grid": (500, "single-shot grid detector (GridDetector, notebook 12)"),

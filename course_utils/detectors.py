@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.boxes import _pairwise_iou
-from course_utils.data.scenes import Scene, scenes_to_tensors
+from course_utils.data.scenes import Scene, check_scene, scenes_to_tensors
 from course_utils.detection import (
     crop_and_resize,
     decode_boxes,
@@ -34,6 +34,13 @@ from course_utils.detection import (
     scene_targets,
 )
 from course_utils.validate import as_number
+
+__all__ = [
+    "paired_iou", "TrainLog", "LocalisationNet", "train_localiser", "localise", "RegionSamples",
+    "region_samples", "CropClassifier", "train_crop_classifier", "rcnn_detect", "FastRCNN",
+    "train_fast_rcnn", "fast_rcnn_detect", "GridDetector", "grid_targets", "focal_loss",
+    "edge_iou_loss", "decode_grid", "detect", "DetectorRun", "train_detector",
+]
 
 NUM_CLASSES = 3  # circle, square, triangle; 0 is background where a model needs it
 BOX_WEIGHTS = (10.0, 10.0, 5.0, 5.0)  # Faster R-CNN's weights for box offsets
@@ -51,10 +58,11 @@ def _optimiser(model: nn.Module, lr: float, steps: int):
 
 
 def _check_scenes(scenes, name: str = "scenes") -> list[Scene]:
-    scenes = list(scenes)
-    if not scenes or not all(isinstance(s, Scene) for s in scenes):
+    scenes = list(scenes) if isinstance(scenes, list | tuple) else scenes
+    if not isinstance(scenes, list) or not scenes or not all(
+            isinstance(s, Scene) for s in scenes):
         raise ValueError(f"{name} must be a non-empty list of scenes from make_scenes")
-    return scenes
+    return [check_scene(s, f"{name}[{i}]") for i, s in enumerate(scenes)]
 
 
 def _steps(steps, batch_size, lr) -> tuple[int, int, float]:

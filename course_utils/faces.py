@@ -30,6 +30,10 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import batched_nms, nms
 
+__all__ = [
+    "PNet", "RNet", "ONet", "mtcnn_nets", "Stage", "Faces", "pyramid_scales", "detect_faces",
+]
+
 THRESHOLDS = (0.6, 0.7, 0.7)  # P-Net, R-Net, O-Net face scores (the paper's code)
 FACTOR = 0.709  # pyramid step: each scale is 0.709 of the last (about 1/sqrt(2))
 MIN_FACE = 20

@@ -18,6 +18,16 @@ from torch import nn
 
 from course_utils.validate import as_array, as_number, require_finite
 
+__all__ = [
+    "lfw_faces", "digits_8x8", "to_network_input", "check_network_input", "split_features",
+    "pooled_features", "trainable_top", "sample_per_class", "probe_accuracy", "FineTune",
+    "train_top", "SmallCNN", "train_small_cnn", "face_methods", "project_2d", "Curve",
+    "learning_curve", "place_on_canvas", "DigitSplit", "digit_transfer_split", "cnn_features",
+    "with_new_head", "pretrain_on_source", "within_domain_methods", "FreezeTask", "freeze_task",
+    "trainable_parameters", "fine_tune_frozen", "full_network", "augment_batch", "train_full",
+    "full_fine_tune_methods",
+]
+
 MEAN = STD = 0.5  # tf_efficientnet_lite0's normalisation (transfer.preprocess states it)
 
 

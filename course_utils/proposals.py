@@ -22,6 +22,10 @@ from torch import Tensor
 from course_utils.boxes import _check_boxes, box_iou
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "sliding_windows", "region_similarity", "selective_search", "proposal_recall",
+]
+
 
 def _side(value, name: str) -> tuple[int, int]:
     if isinstance(value, int | np.integer):

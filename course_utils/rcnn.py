@@ -65,6 +65,12 @@ from course_utils.detector_runs import (
 from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _Clock, _steps, _train
 from course_utils.validate import as_number
 
+__all__ = [
+    "TinyBackbone", "tiny_faster_rcnn", "tiny_mask_rcnn", "rcnn_detect", "rpn_proposals",
+    "two_stages", "torchvision_targets", "MaskQuality", "mask_quality", "MaskCheckpoint",
+    "train_rcnn",
+]
+
 ANCHOR_SIZES = (8, 16, 24, 32)
 ANCHOR_RATIOS = (0.5, 1.0, 2.0)  # h / w, torchvision's convention
 

@@ -29,6 +29,15 @@ from torch import nn
 from course_utils.data.scenes import SHAPES, Scene
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "instance_map", "PatchClassifier", "pad_for_windows", "centre_patches",
+    "sliding_window_scores", "linear_to_conv", "convolutionalise", "shift_and_stitch",
+    "bilinear_upsampler", "FCN", "FCNParts", "fcn_parts", "fcn_combine", "fcn_scores", "UNet",
+    "class_weights", "TrainRun", "train_steps", "predict_probabilities", "mask_rcnn",
+    "scene_target", "MaskBranch", "mask_branch", "mask_targets", "paste_masks",
+    "roi_align_loops",
+]
+
 CLASSES = ("background", *SHAPES)  # class id -> name; 0 is the background
 PATCH = 18  # the patch classifier's input side; it labels pixel (9, 9) of the patch
 

@@ -33,6 +33,11 @@ from course_utils.detector_runs import Evaluator, Run, check_images, check_label
 from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _steps, _train
 from course_utils.validate import as_number
 
+__all__ = [
+    "ssd_default_boxes", "SSD", "ssd_targets", "hard_negatives", "ssd_loss", "decode_ssd",
+    "ssd_detect", "train_ssd",
+]
+
 VARIANCE_WEIGHTS = (10.0, 10.0, 5.0, 5.0)  # SSD's variances (0.1, 0.1, 0.2, 0.2) inverted
 FEATURE_SIZES = (16, 8, 4)
 SCALES = ((10.0, 14.0), (19.0, 26.0), (34.0,))  # box sides (px) per map, objects are 5..26 px

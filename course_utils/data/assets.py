@@ -26,6 +26,11 @@ from typing import NamedTuple
 
 from course_utils.errors import unknown_name
 
+__all__ = [
+    "Asset", "data_dir", "parse_table", "load_table", "sha256_of", "asset_path", "asset_files",
+    "verify_assets", "table_row", "main",
+]
+
 COLUMNS = ("file", "sha256", "bytes", "origin", "how to regenerate")
 README = "README.md"
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")  # a cell boundary: a pipe not escaped as \|
@@ -116,6 +121,8 @@ def load_table() -> dict[str, Asset]:
 
 def sha256_of(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as 64 lowercase hex digits."""
+    if not isinstance(path, str | Path):  # open(3) would read file descriptor 3
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__}")
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -166,6 +173,8 @@ def asset_path(name: str) -> Path:
 
 def asset_files(folder: str | Path | None = None) -> list[str]:
     """Every file under ``folder`` (default ``data_dir()``) except the README and dotfiles."""
+    if folder is not None and not isinstance(folder, str | Path):
+        raise TypeError(f"folder must be a path (str or Path), got {type(folder).__name__}")
     root = Path(folder) if folder is not None else data_dir()
     return sorted(
         p.relative_to(root).as_posix()
@@ -195,6 +204,9 @@ def verify_assets() -> dict[str, str]:
 
 def table_row(name: str, *, origin: str = "TODO", regenerate: str = "TODO") -> str:
     """The markdown row for file ``name`` in ``data_dir()``: its sha256 and size now."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a file name under data/ (a str), got "
+                        f"{type(name).__name__}")
     path = data_dir() / name
     cells = [f"`{name}`", f"`{sha256_of(path)}`", str(path.stat().st_size), origin, regenerate]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"

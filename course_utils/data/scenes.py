@@ -23,7 +23,12 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from course_utils.validate import as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "Scene", "make_scene", "make_scenes", "check_scene", "semantic_map",
+    "scenes_to_tensors",
+]
 
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {
@@ -172,10 +177,33 @@ def make_scenes(n: int, *, size: int = 64, seed: int = 0, **kwargs) -> list[Scen
             for i in range(n)]
 
 
+def check_scene(scene, name: str = "scene") -> Scene:
+    """``scene`` with its arrays checked (and typed as ``make_scene`` makes them), or a clear
+    error naming the field: image float32 [H, W, 3], boxes float32 [K, 4] (x1 <= x2,
+    y1 <= y2), labels int64 [K] in 1..3, masks bool [K, H, W]."""
+    if not isinstance(scene, Scene):
+        raise TypeError(f"{name} must be a Scene from make_scene, got {type(scene).__name__}")
+    image = as_array(scene.image, f"{name}.image", shape=(None, None, 3), nonempty=True)
+    boxes = as_array(scene.boxes, f"{name}.boxes", shape=(None, 4))
+    k = len(boxes)
+    labels = as_array(scene.labels, f"{name}.labels", dtype="int")
+    check_shape(labels, f"{name}.labels", (k,), why=f"one per box of {name}.boxes")
+    if k and (labels.min() < 1 or labels.max() > len(SHAPES)):
+        raise ValueError(f"{name}.labels must be class ids 1..{len(SHAPES)} ({SHAPES}), got "
+                         f"values from {labels.min()} to {labels.max()}")
+    if k and ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])).any():
+        raise ValueError(f"{name}.boxes must be corners (x1, y1, x2, y2) with x2 >= x1 and "
+                         f"y2 >= y1, got {boxes.tolist()}")
+    masks = as_array(scene.masks, f"{name}.masks", dtype="bool")
+    check_shape(masks, f"{name}.masks", (k, *image.shape[:2]),
+                why=f"one H x W mask per box of {name}.boxes")
+    return scene._replace(image=image.astype(np.float32), boxes=boxes.astype(np.float32),
+                          labels=labels, masks=masks)
+
+
 def semantic_map(scene: Scene) -> np.ndarray:
     """int64 [H, W]: 0 for background, else the class id (1..3) of the visible object."""
-    if not isinstance(scene, Scene):
-        raise TypeError(f"semantic_map needs a Scene from make_scene, got {type(scene).__name__}")
+    scene = check_scene(scene)
     out = np.zeros(scene.image.shape[:2], np.int64)
     for mask, label in zip(scene.masks, scene.labels, strict=True):
         out[mask] = label
@@ -197,10 +225,11 @@ def scenes_to_tensors(scenes, *, semantic: bool = True
             objects filled with 0;
         labels: int64 [N, K], 0 (background) in the padding rows.
     """
-    scenes = list(scenes)
-    if not scenes or not all(isinstance(s, Scene) for s in scenes):
-        raise TypeError("scenes_to_tensors needs a non-empty list of Scene objects "
-                        "from make_scenes")
+    scenes = list(scenes) if isinstance(scenes, list | tuple) else scenes
+    if not isinstance(scenes, list) or not scenes:
+        raise TypeError(f"scenes must be a non-empty list of Scene objects from make_scenes, "
+                        f"got {scenes!r:.40}")
+    scenes = [check_scene(s, f"scenes[{i}]") for i, s in enumerate(scenes)]
     sizes = {s.image.shape for s in scenes}
     if len(sizes) != 1:
         raise ValueError(f"all scenes must have one image size, got {sorted(sizes)}")

@@ -17,6 +17,10 @@ import numpy as np
 
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "pixel_confusion", "pixel_accuracy", "iou_from_confusion", "per_class_iou", "mean_iou",
+]
+
 
 def _class_maps(target, pred, num_classes) -> tuple[np.ndarray, np.ndarray, int]:
     """Both maps as int64 arrays of one shape, ids checked against ``num_classes``."""
