@@ -989,6 +989,9 @@ ROWS["data.scenes.check_scene"] = Row(
 ROWS["data.scenes.scenes_to_tensors"] = Row(
     lambda: dict(scenes=[SCENE, scenes.make_scene(size=32, n_objects=1, seed=2)]),
     tuple(("scenes", 0, f) for f in SCENE_FIELDS), bad={"scenes": []})
+ROWS["data.scenes.scene_images"] = Row(
+    lambda: dict(scenes=[SCENE, scenes.make_scene(size=32, n_objects=1, seed=2)]),
+    tuple(("scenes", 0, f) for f in SCENE_FIELDS), bad={"scenes": []})
 
 # ------------------------------------------------------------------------------ checks
 from course_utils import checks  # noqa: E402
