@@ -82,7 +82,8 @@ def compare_detectors(train_scenes, val_scenes, *, detectors=tuple(DETECTORS),
         one dict per detector: ``detector``, ``description``, ``steps``, ``map50``, ``map``,
         ``train_cpu_s``, ``inference_ms`` (CPU, per scene), ``parameters``.
     """
-    train, val = _check_scenes(train_scenes), _check_scenes(val_scenes, "val_scenes")
+    train = _check_scenes(train_scenes, "train_scenes")
+    val = _check_scenes(val_scenes, "val_scenes")
     steps = dict(steps or {})
     unknown = (set(detectors) | set(steps)) - set(DETECTORS)
     if unknown:

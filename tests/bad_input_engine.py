@@ -388,7 +388,10 @@ def run_row(fn, row: Row) -> list[Outcome]:
     if row.only:
         assert row.bad, "a validation-only row needs bad arguments to try"
     for name, value in row.bad.items():
-        kwargs = row.make()
+        try:
+            kwargs = row.make()
+        except Exception as e:  # noqa: BLE001
+            return [Outcome(name, "make", "fail", f"the row's make() raised {e!r}")]
         kwargs[name] = value
         _, error, _ = _call(row, fn, kwargs, [])
         if error is None:
@@ -433,7 +436,11 @@ def run_row(fn, row: Row) -> list[Outcome]:
             new = variant(original, case)
             if new is None:
                 continue
-            kwargs = set_path(row.make(), path, new)
+            try:
+                kwargs = set_path(row.make(), path, new)
+            except Exception as e:  # noqa: BLE001
+                outcomes.append(Outcome(arg, case, "fail", f"the row's make() raised {e!r}"))
+                continue
             result, error, mutated = _call(row, fn, kwargs, paths)
             outcomes.append(_judge(row, arg, case, names, original, new, good, result, error,
                                    mutated, nonfinite_ok))

@@ -1102,3 +1102,517 @@ ROWS["captioning.compose_scene"] = Row(
     lambda: dict(shapes=[captioning.Shape("circle", "red", 8.0, 10.0, 4.0),
                          captioning.Shape("square", "blue", 22.0, 20.0, 5.0)], size=32),
     bad={"shapes": [("circle", "red", 8.0, 10.0, 4.0, 1)], "size": 4})
+
+# ------------------------------------------------------------------------------ detection
+from course_utils import detection  # noqa: E402
+
+ROWS["detection.default_boxes"] = Row(
+    lambda: dict(feature_size=(2, 3), image_size=(32, 48), scales=np.array([8.0, 16.0]),
+                 ratios=np.array([0.5, 1.0, 2.0])), ("scales", "ratios"), bad={"offset": 1.5})
+ROWS["detection.multi_scale_boxes"] = Row(
+    lambda: dict(feature_sizes=[4, 2], image_size=32, scales=[[6.0, 9.0], [16.0]],
+                 ratios=np.array([1.0, 2.0])), ("ratios",),
+    bad={"scales": [[6.0]], "feature_sizes": 4})
+ROWS["detection.match_anchors"] = Row(lambda: dict(anchors=_boxes(6), gt_boxes=_boxes(2, seed=3)),
+                                      ("anchors", "gt_boxes"), bad={"high": 1.5, "low": 0.9})
+ROWS["detection.encode_boxes"] = Row(lambda: dict(boxes=_boxes(4), anchors=_boxes(4, seed=3)),
+                                     ("boxes", "anchors"), bad={"weights": (1.0, 1.0)})
+ROWS["detection.decode_boxes"] = Row(lambda: dict(deltas=T(4, 4), anchors=_boxes(4, seed=3)),
+                                     ("deltas", "anchors"), bad={"weights": (1, 1, 1, 0)})
+FEATURES = T(2, 3, 8, 8)
+ROIS = torch.tensor([[0, 1.0, 1.0, 6.0, 5.0], [1, 0.0, 2.0, 7.5, 7.5], [1, 2.0, 2.0, 4.0, 4.0]])
+ROWS["detection.roi_pool"] = Row(lambda: dict(input=FEATURES.clone(), boxes=ROIS.clone(),
+                                              output_size=2), ("input", "boxes"),
+                                 nan_passes="a layer inside Fast R-CNN: NaN features of a "
+                                            "diverged run flow on to the loss",
+                                 bad={"output_size": 0, "spatial_scale": 0.0})
+ROWS["detection.crop_and_resize"] = Row(lambda: dict(images=FEATURES.clone(), boxes=ROIS.clone(),
+                                                     size=3), ("images", "boxes"),
+                                        bad={"size": 0})
+ROWS["detection.match_detections"] = Row(
+    lambda: dict(boxes=_boxes(5), scores=T(5, lo=0), gt_boxes=_boxes(3, seed=3),
+                 iou_thresholds=np.array([0.3, 0.5])),
+    ("boxes", "scores", "gt_boxes", "iou_thresholds"))
+ROWS["detection.PRCurve"] = record(recall=np.zeros(1), precision=np.ones(1), scores=np.ones(1),
+                                   n_ground_truth=1)
+ROWS["detection.MAPResult"] = record(map=0.5, map50=0.6, ap=np.zeros((1, 1)), classes=(1,),
+                                     iou_thresholds=(0.5,), curves={})
+PR_RECALL = np.array([0.0, 0.25, 0.5, 0.5, 0.75])
+PR_PRECISION = np.array([1.0, 1.0, 0.67, 0.5, 0.6])
+for _name in ("interpolated_ap", "voc_ap"):
+    ROWS[f"detection.{_name}"] = Row(lambda: dict(recall=PR_RECALL.copy(),
+                                                  precision=PR_PRECISION.copy()),
+                                     ("recall", "precision"))
+ROWS["detection.interpolated_ap"].bad = {"points": 0}
+
+
+def _map_args():
+    targets = [{"boxes": _boxes(3), "labels": torch.tensor([1, 2, 1])},
+               {"boxes": _boxes(2, seed=4), "labels": torch.tensor([2, 3])}]
+    return dict(predictions=detection.noisy_detections(targets, seed=1), targets=targets)
+
+
+DET_PATHS = (("predictions", 0, "boxes"), ("predictions", 0, "scores"),
+             ("predictions", 0, "labels"), ("targets", 1, "boxes"), ("targets", 1, "labels"))
+ROWS["detection.mean_average_precision"] = Row(
+    _map_args, DET_PATHS, same=lambda r: (r.map, r.map50, r.ap, r.classes),
+    varying="one row of ap per class found in the targets: bool labels merge classes",
+    bad={"iou_thresholds": (0.5, 1.5), "predictions": {"boxes": None}},
+    nonfinite="ap is NaN for a class without ground truth, as documented")
+ROWS["detection.scene_targets"] = Row(lambda: dict(scenes=[SCENE]),
+                                      (("scenes", 0, "boxes"), ("scenes", 0, "labels")),
+                                      bad={"scenes": SCENE})
+ROWS["detection.detection_dict"] = Row(
+    lambda: dict(boxes=_boxes(6), scores=T(6, lo=0), labels=torch.tensor([1, 2, 1, 2, 3, 1]),
+                 nms_iou=0.3, limit=4), ("boxes", "scores", "labels"),
+    bad={"limit": -1, "nms_iou": 2.0})
+ROWS["detection.noisy_detections"] = Row(
+    lambda: dict(targets=[{"boxes": _boxes(3), "labels": torch.tensor([1, 2, 1])}]),
+    (("targets", 0, "boxes"), ("targets", 0, "labels")),
+    bad={"miss": 1.5, "num_classes": 0, "targets": {"boxes": None}})
+
+# ------------------------------------------------------------------------------ detectors
+from course_utils import detectors  # noqa: E402
+
+ONE_OBJECT = scenes.make_scenes(2, size=32, n_objects=1, seed=3)
+TWO_SCENES = scenes.make_scenes(2, size=32, seed=4)
+LOSS_NAN = "a loss inside training: a diverged model's NaN output gives a NaN loss"
+TRAINING = "one step on two 32 px scenes; the scenes' arrays vary through scenes[0].image"
+
+
+def _seeded_model(build, **kw):
+    torch.manual_seed(0)
+    return build(**kw).eval()
+
+
+ROWS["detectors.paired_iou"] = Row(lambda: dict(a=_boxes(4), b=_boxes(4, seed=3)), ("a", "b"),
+                                   accept={"nan": LOSS_NAN})
+ROWS["detectors.TrainLog"] = record(steps=[1], cpu_seconds=[0.1], wall_seconds=[0.1],
+                                    loss=[1.0])
+ROWS["detectors.LocalisationNet"] = Row(
+    lambda: dict(x=T(2, 3, 32, 32, lo=0)), ("x",),
+    call=_model_call(detectors.LocalisationNet, image_size=32))
+ROWS["detectors.train_localiser"] = Row(
+    lambda: dict(scenes=list(ONE_OBJECT), steps=1, batch_size=2), (("scenes", 0, "image"),),
+    call=lambda **kw: detectors.train_localiser(**kw)[1].loss, note=TRAINING,
+    bad={"scenes": TWO_SCENES, "steps": 0})
+ROWS["detectors.localise"] = Row(
+    lambda: dict(model=_seeded_model(detectors.LocalisationNet, image_size=32),
+                 scenes=list(ONE_OBJECT)), (("scenes", 0, "image"),), bad={"model": "net"})
+ROWS["detectors.RegionSamples"] = record(image=torch.zeros(1), boxes=torch.zeros(1, 4),
+                                         labels=torch.zeros(1), targets=torch.zeros(1, 4))
+ROWS["detectors.region_samples"] = Row(
+    lambda: dict(scenes=list(TWO_SCENES), positives=2, negatives=2),
+    tuple(("scenes", 0, f) for f in SCENE_FIELDS), bad={"seed": -1, "scenes": []},
+    varying="regions are drawn around the boxes: other boxes, other counts")
+ROWS["detectors.CropClassifier"] = Row(lambda: dict(crops=T(2, 3, 32, 32, lo=0)), ("crops",),
+                                       call=lambda crops: _model_call(
+                                           detectors.CropClassifier)(crops))
+ROWS["detectors.train_crop_classifier"] = Row(
+    lambda: dict(scenes=list(TWO_SCENES), steps=1, batch_size=2), (("scenes", 0, "image"),),
+    call=lambda **kw: detectors.train_crop_classifier(**kw)[1].loss, note=TRAINING,
+    bad={"batch_size": 0})
+REGIONS = torch.tensor([[2.0, 3.0, 20.0, 18.0], [10.0, 10.0, 30.0, 30.0], [0.0, 0.0, 8.0, 8.0]])
+ROWS["detectors.rcnn_detect"] = Row(
+    lambda: dict(model=_seeded_model(detectors.CropClassifier), image=T(3, 32, 32, lo=0),
+                 regions=REGIONS.clone(), score_threshold=0.0), ("image", "regions"),
+    bad={"model": "crop classifier", "nms_iou": 1.5})
+ROWS["detectors.FastRCNN"] = Row(
+    lambda: dict(images=T(2, 3, 32, 32, lo=0), rois=ROIS * torch.tensor([1.0, 4, 4, 4, 4])),
+    ("images", "rois"),
+    call=lambda images, rois: _seeded_model(detectors.FastRCNN)(images, rois))
+ROWS["detectors.train_fast_rcnn"] = Row(
+    lambda: dict(scenes=list(TWO_SCENES), steps=1, images_per_batch=1, regions_per_image=2),
+    (("scenes", 0, "image"),), call=lambda **kw: detectors.train_fast_rcnn(**kw)[1].loss,
+    note=TRAINING, bad={"images_per_batch": 0})
+ROWS["detectors.fast_rcnn_detect"] = Row(
+    lambda: dict(model=_seeded_model(detectors.FastRCNN), image=T(3, 32, 32, lo=0),
+                 regions=REGIONS.clone(), score_threshold=0.0), ("image", "regions"),
+    bad={"model": "fast r-cnn"})
+ROWS["detectors.GridDetector"] = Row(lambda: dict(x=T(2, 3, 32, 32, lo=0)), ("x",),
+                                     call=_model_call(detectors.GridDetector, width=8))
+
+
+def _grid_truth():
+    _, _, boxes, labels = scenes.scenes_to_tensors(TWO_SCENES)
+    return boxes, labels
+
+
+ROWS["detectors.grid_targets"] = Row(
+    lambda: dict(boxes=_grid_truth()[0], labels=_grid_truth()[1], grid=8),
+    ("boxes", "labels"), bad={"grid": 0, "num_classes": 0})
+ROWS["detectors.focal_loss"] = Row(
+    lambda: dict(logits=T(2, 3, 8, 8), heat=detectors.grid_targets(*_grid_truth(), grid=8)[0]),
+    ("logits", "heat"), accept={"logits:nan": LOSS_NAN})
+ROWS["detectors.edge_iou_loss"] = Row(
+    lambda: dict(pred=T(2, 4, 8, 8, lo=0.1, hi=2), target=T(2, 4, 8, 8, lo=0.1, hi=2, seed=1),
+                 weight=T(2, 8, 8, lo=0, seed=2)),
+    ("pred", "target", "weight"), accept={"pred:nan": LOSS_NAN})
+ROWS["detectors.decode_grid"] = Row(
+    lambda: dict(heat_logits=T(2, 3, 8, 8), edges=T(2, 4, 8, 8, lo=0.1, hi=2, seed=1),
+                 score_threshold=0.4), ("heat_logits", "edges"),
+    varying="one detection per cell above the threshold: other scores, other counts",
+    bad={"top_k": 0, "nms_iou": -0.1})
+ROWS["detectors.detect"] = Row(
+    lambda: dict(model=_seeded_model(detectors.GridDetector, width=8),
+                 images=T(2, 3, 32, 32, lo=0)), ("images",), bad={"model": 3},
+    varying="one detection per confident cell: other images, other counts")
+ROWS["detectors.DetectorRun"] = record(model=None, log=None, checkpoints=[])
+ROWS["detectors.train_detector"] = Row(
+    lambda: dict(train_scenes=list(TWO_SCENES), val_scenes=list(TWO_SCENES[:1]), steps=1,
+                 batch_size=2), (("train_scenes", 0, "image"), ("val_scenes", 0, "image")),
+    call=lambda **kw: detectors.train_detector(**kw).log.loss, note=TRAINING,
+    bad={"eval_every": 0})
+
+# ------------------------------------------------------------------ detector_runs, detector_table
+from course_utils import detector_runs  # noqa: E402
+
+ROWS["detector_runs.check_images"] = Row(lambda: dict(images=T(2, 3, 8, 8, lo=0)), ("images",))
+ROWS["detector_runs.check_labels"] = Row(lambda: dict(labels=torch.tensor([1, 3, 2])),
+                                         ("labels",), bad={"num_classes": 0})
+ROWS["detector_runs.Checkpoint"] = record(step=1, cpu_seconds=0.1, wall_seconds=0.1, map50=0.5,
+                                          map=0.3)
+ROWS["detector_runs.Run"] = record(model=None, log=None, checkpoints=[])
+
+
+def _grid_predict():
+    model = _seeded_model(detectors.GridDetector, width=8)
+    return lambda x: detectors.detect(model, x)
+
+
+def _evaluator(val_scenes, predict=None, every=1):
+    evaluator = detector_runs.Evaluator(predict or _grid_predict(), val_scenes, every=every,
+                                        last=2)
+
+    class Clock:
+        cpu = wall = 0.5
+    evaluator(1, Clock())
+    return [c._replace(cpu_seconds=0, wall_seconds=0) for c in evaluator.checkpoints]
+
+
+ROWS["detector_runs.Evaluator"] = Row(lambda: dict(val_scenes=list(TWO_SCENES)),
+                                      (("val_scenes", 0, "image"),), call=_evaluator,
+                                      bad={"every": 0, "predict": 3})
+ROWS["detector_runs.evaluate"] = Row(
+    lambda: dict(predict=_grid_predict(), images=T(2, 3, 32, 32, lo=0),
+                 targets=detection.scene_targets(TWO_SCENES), batch=1),
+    ("images", ("targets", 0, "boxes")), same=lambda r: (r.map, r.map50),
+    bad={"batch": 0, "targets": []},
+    nonfinite="ap is NaN for a class without ground truth, as documented")
+ROWS["detector_runs.inference_ms"] = Row(
+    lambda: dict(predict=_grid_predict(), images=T(2, 3, 32, 32, lo=0)), ("images",),
+    same=lambda r: None, bad={"batch": 0},
+    note="a timing: the same inputs give another number, so only errors and finiteness count")
+ROWS["detector_runs.n_parameters"] = Row(lambda: dict(model=_tiny_cnn()), bad={"model": 3})
+CHECKPOINTS = [detector_runs.Checkpoint(10, 1.0, 1.1, 0.2, 0.1),
+               detector_runs.Checkpoint(20, 2.0, 2.2, 0.6, 0.3)]
+ROWS["detector_runs.first_reaching"] = Row(
+    lambda: dict(checkpoints=list(CHECKPOINTS), key="map50", goal=0.5),
+    bad={"key": "map5", "goal": float("nan"), "checkpoints": "map50"})
+ROWS["detector_runs.as_scene_list"] = Row(lambda: dict(scenes=list(TWO_SCENES)),
+                                          (("scenes", 0, "boxes"),), bad={"scenes": "scenes"})
+ROWS["detector_table.compare_detectors"] = Row(
+    lambda: dict(train_scenes=list(TWO_SCENES), val_scenes=list(TWO_SCENES)),
+    only="validation only: trains detectors (a fast run is notebook 11's business)",
+    bad={"detectors": ("yolo9",), "steps": {"grid": 0}, "train_scenes": []})
+
+# ------------------------------------------------------------------------------ faces
+from course_utils import faces  # noqa: E402
+
+ROWS["faces.PNet"] = Row(lambda: dict(x=T(1, 3, 20, 24)), ("x",),
+                         call=lambda x: faces.mtcnn_nets()[0](x))
+ROWS["faces.RNet"] = Row(lambda: dict(x=T(2, 3, 24, 24)), ("x",),
+                         call=lambda x: faces.mtcnn_nets()[1](x))
+ROWS["faces.ONet"] = Row(lambda: dict(x=T(2, 3, 48, 48)), ("x",),
+                         call=lambda x: faces.mtcnn_nets()[2](x))
+ROWS["faces.mtcnn_nets"] = Row(call=lambda: [type(n).__name__ for n in faces.mtcnn_nets()])
+ROWS["faces.Stage"] = record(name="P-Net", boxes=np.zeros((0, 4)), scores=np.zeros(0),
+                             seconds=0.1)
+ROWS["faces.Faces"] = record(boxes=np.zeros((0, 4)), scores=np.zeros(0),
+                             landmarks=np.zeros((0, 5, 2)), scales=[1.0], stages=[])
+ROWS["faces.pyramid_scales"] = Row(lambda: dict(height=60, width=80, min_face_size=24),
+                                   bad={"height": 0, "factor": 1.5, "min_face_size": 0})
+ROWS["faces.detect_faces"] = Row(
+    lambda: dict(image=R(36, 40, 3, lo=0), min_face_size=24), ("image",),
+    same=lambda r: (r.boxes, r.scores, r.landmarks, r.scales),
+    accept={"rank-1": "a grayscale image (H, W) is converted to RGB, as documented"},
+    bad={"thresholds": (0.6, 0.7), "cache": "yes"})
+
+# ------------------------------------------------------------------------------ proposals
+
+ROWS["proposals.sliding_windows"] = Row(
+    lambda: dict(image_size=(24, 32), sizes=np.array([8.0, 12.0]), ratios=np.array([1.0, 2.0]),
+                 stride=4), ("sizes", "ratios"), bad={"stride": 0, "image_size": 0},
+    varying="every window that fits: other sizes, other counts")
+REGION = {"size": 10.0, "hist": np.full(6, 1 / 6), "box": (0, 0, 4, 5)}
+ROWS["proposals.region_similarity"] = Row(
+    lambda: dict(r1=dict(REGION), r2={"size": 6.0, "hist": np.full(6, 1 / 6), "box": (3, 1, 6, 4)},
+                 area=100.0), (("r1", "hist"), ("r2", "hist")),
+    bad={"area": 0.0, "r1": {"size": 1.0}})
+ROWS["proposals.selective_search"] = Row(lambda: dict(image=R(16, 20, 3, lo=0), scales=[30.0]),
+                                         ("image",),
+                                         accept={"rank-1": "a grayscale image [H, W] is "
+                                                           "searched too, as documented"},
+                                         varying="one box per region found: other pixels, "
+                                                 "other regions",
+                                         bad={"bins": 0, "min_side": -1})
+ROWS["proposals.proposal_recall"] = Row(
+    lambda: dict(proposals=[_boxes(6), _boxes(4, seed=2)], gt_boxes=[_boxes(2, seed=3),
+                                                                      _boxes(1, seed=5)]),
+    (("proposals", 0), ("gt_boxes", 1)), bad={"proposals": [_boxes(2)]})
+
+# ------------------------------------------------------------------------------ ssd
+from course_utils import rcnn, ssd, yolo  # noqa: E402
+
+ANCHORS32 = ssd.ssd_default_boxes(32)
+ROWS["ssd.ssd_default_boxes"] = Row(lambda: dict(image_size=32), bad={"image_size": 40})
+ROWS["ssd.SSD"] = Row(lambda: dict(x=T(2, 3, 32, 32, lo=0)), ("x",),
+                      call=_model_call(ssd.SSD, width=8))
+ROWS["ssd.ssd_targets"] = Row(
+    lambda: dict(anchors=ANCHORS32.clone(), boxes=_grid_truth()[0], labels=_grid_truth()[1]),
+    ("anchors", "boxes", "labels"), bad={"iou": 1.5})
+ROWS["ssd.hard_negatives"] = Row(
+    lambda: dict(loss=T(2, 10, lo=0), positive=torch.tensor([[True] + [False] * 9] * 2),
+                 ratio=3.0), ("loss", "positive"), bad={"ratio": -1.0},
+    accept={"loss:nan": LOSS_NAN})
+
+
+def _ssd_loss_args():
+    classes, target = ssd.ssd_targets(ANCHORS32, *_grid_truth())
+    a = len(ANCHORS32)
+    return dict(logits=T(2, a, 4), offsets=T(2, a, 4, seed=1), classes=classes,
+                target_offsets=target)
+
+
+ROWS["ssd.ssd_loss"] = Row(_ssd_loss_args, ("logits", "offsets", "classes", "target_offsets"),
+                           accept={"logits:nan": LOSS_NAN, "offsets:nan": LOSS_NAN},
+                           bad={"neg_ratio": -1.0})
+ROWS["ssd.decode_ssd"] = Row(
+    lambda: dict(logits=T(2, len(ANCHORS32), 4, hi=3), offsets=T(2, len(ANCHORS32), 4, seed=1),
+                 anchors=ANCHORS32.clone(), image_size=32, score_threshold=0.3),
+    ("logits", "offsets", "anchors"), bad={"top_k": 0, "max_detections": -1},
+    varying="one detection per confident (box, class): other scores, other counts")
+ROWS["ssd.ssd_detect"] = Row(
+    lambda: dict(model=_seeded_model(ssd.SSD, width=8), images=T(2, 3, 32, 32, lo=0)),
+    ("images",), bad={"model": 3}, varying="one detection per confident (box, class)")
+ROWS["ssd.train_ssd"] = Row(
+    lambda: dict(train_scenes=list(TWO_SCENES), val_scenes=list(TWO_SCENES[:1]), steps=1,
+                 batch_size=2, eval_every=1), (("train_scenes", 0, "image"),),
+    call=lambda **kw: ssd.train_ssd(**kw).log.loss, note=TRAINING,
+    bad={"eval_every": 0, "val_scenes": "val"})
+
+# ------------------------------------------------------------------------------ yolo
+
+
+def _yolo_targets():
+    boxes, labels = _grid_truth()
+    return yolo.yolo_targets(boxes, labels, grid=4, image_size=32)
+
+
+ROWS["yolo.YOLOv1"] = Row(lambda: dict(x=T(2, 3, 32, 32, lo=0)), ("x",),
+                          call=_model_call(yolo.YOLOv1, width=8))
+ROWS["yolo.yolo_targets"] = Row(
+    lambda: dict(boxes=_grid_truth()[0], labels=_grid_truth()[1], grid=4, image_size=32),
+    ("boxes", "labels"), bad={"grid": 0})
+ROWS["yolo.yolo_to_xyxy"] = Row(lambda: dict(box=T(2, 4, 4, 2, 4, lo=0), image_size=32),
+                                ("box",), bad={"image_size": 0},
+                                accept={"box:nan": "a diverged model's boxes, for the loss"})
+ROWS["yolo.yolo_loss"] = Row(
+    lambda: dict(pred_boxes=T(2, 4, 4, 2, 5, lo=0), pred_cls=T(2, 4, 4, 3, lo=0, seed=1),
+                 obj=_yolo_targets()[0], box=_yolo_targets()[1], cls=_yolo_targets()[2],
+                 image_size=32),
+    ("pred_boxes", "pred_cls", "obj", "box", "cls"),
+    accept={"pred_boxes:nan": LOSS_NAN, "pred_cls:nan": LOSS_NAN})
+ROWS["yolo.decode_yolo"] = Row(
+    lambda: dict(pred_boxes=T(2, 4, 4, 2, 5, lo=0), pred_cls=T(2, 4, 4, 3, lo=0, seed=1),
+                 image_size=32, score_threshold=0.2), ("pred_boxes", "pred_cls"),
+    bad={"top_k": 0}, varying="one detection per confident (box, class)")
+ROWS["yolo.yolo_detect"] = Row(
+    lambda: dict(model=_seeded_model(yolo.YOLOv1, width=8), images=T(2, 3, 32, 32, lo=0)),
+    ("images",), bad={"model": 3}, varying="one detection per confident (box, class)")
+ROWS["yolo.train_yolo"] = Row(
+    lambda: dict(train_scenes=list(TWO_SCENES), steps=1, batch_size=2),
+    (("train_scenes", 0, "image"),), call=lambda **kw: yolo.train_yolo(**kw).log.loss,
+    note=TRAINING, bad={"steps": 0})
+
+# ------------------------------------------------------------------------------ rcnn
+RCNN_NOTE = "validation only: torchvision's R-CNN on a whole image (tests/test_rcnn.py runs it)"
+
+
+def _tiny_rcnn(masks=False):
+    torch.manual_seed(0)
+    build = rcnn.tiny_mask_rcnn if masks else rcnn.tiny_faster_rcnn
+    return build(width=8, image_size=32).eval()
+
+
+ROWS["rcnn.TinyBackbone"] = Row(lambda: dict(x=T(2, 3, 32, 32, lo=0)), ("x",),
+                                call=_model_call(rcnn.TinyBackbone, width=8, stride=8))
+ROWS["rcnn.tiny_faster_rcnn"] = Row(lambda: dict(width=8, image_size=32),
+                                    call=lambda **kw: type(rcnn.tiny_faster_rcnn(**kw)).__name__,
+                                    bad={"stride": 5, "width": 0, "image_size": 8})
+ROWS["rcnn.tiny_mask_rcnn"] = Row(lambda: dict(width=8, image_size=32),
+                                  call=lambda **kw: type(rcnn.tiny_mask_rcnn(**kw)).__name__,
+                                  bad={"stride": 2, "image_size": 0})
+ROWS["rcnn.rcnn_detect"] = Row(
+    lambda: dict(model=_tiny_rcnn(), images=T(1, 3, 32, 32, lo=0)), ("images",),
+    bad={"model": _tiny_cnn(), "images": T(3, 32, 32, lo=0)},
+    varying="one detection per confident region: other pixels, other counts")
+ROWS["rcnn.rpn_proposals"] = Row(
+    lambda: dict(model=_tiny_rcnn(), image=T(3, 32, 32, lo=0)), ("image",),
+    bad={"model": "rcnn"}, varying="one proposal per surviving anchor: other pixels, "
+                                   "other counts")
+ROWS["rcnn.two_stages"] = Row(lambda: dict(model=_tiny_rcnn(), image=T(3, 32, 32, lo=0)),
+                              ("image",), bad={"model": 3},
+                              varying="proposals and detections follow the pixels")
+ROWS["rcnn.torchvision_targets"] = Row(lambda: dict(scenes=list(TWO_SCENES), masks=True),
+                                       (("scenes", 0, "masks"), ("scenes", 1, "labels")),
+                                       bad={"masks": "yes"})
+ROWS["rcnn.MaskQuality"] = record(mask_iou=0.5, recall=0.5, matched=1, objects=2)
+
+
+def _mask_detections():
+    out = []
+    for s in TWO_SCENES:
+        k = len(s.labels)
+        out.append({"boxes": torch.as_tensor(s.boxes), "scores": torch.linspace(0.9, 0.6, k),
+                    "labels": torch.as_tensor(s.labels),
+                    "masks": torch.as_tensor(s.masks, dtype=torch.float32)[:, None] * 0.8})
+    return out
+
+
+ROWS["rcnn.mask_quality"] = Row(
+    lambda: dict(detections=_mask_detections(), scenes=list(TWO_SCENES)),
+    (("detections", 0, "boxes"), ("detections", 0, "scores"), ("detections", 0, "labels"),
+     ("detections", 0, "masks"), ("scenes", 0, "masks")),
+    bad={"box_iou": 1.5, "detections": [{}]})
+ROWS["rcnn.MaskCheckpoint"] = record(step=1, cpu_seconds=0.1, wall_seconds=0.1, map50=0.5,
+                                     map=0.3, mask_iou=0.5, mask_recall=0.5)
+ROWS["rcnn.untrained_faster_rcnn"] = Row(lambda: dict(seed=0, image_size=32),
+                                         call=lambda **kw: sum(
+                                             p.numel() for p in
+                                             rcnn.untrained_faster_rcnn(**kw).parameters()),
+                                         bad={"seed": -1, "image_size": 0})
+ROWS["rcnn.settings_table"] = Row(lambda: dict(model=_tiny_rcnn()),
+                                  call=lambda **kw: len(rcnn.settings_table(**kw)),
+                                  bad={"model": "faster rcnn"})
+ROWS["rcnn.covered"] = Row(lambda: dict(boxes=R(3, 4, lo=0) * 10 + np.array([0, 0, 10, 10]),
+                                        truth=R(2, 4, lo=0) * 10 + np.array([0, 0, 10, 10])),
+                           ("boxes", "truth"), bad={"iou_threshold": 1.5})
+ROWS["rcnn.train_rcnn"] = Row(
+    lambda: dict(train_scenes=list(TWO_SCENES)), only=RCNN_NOTE + " and trains it",
+    bad={"steps": 0, "stride": 3, "train_scenes": [], "eval_every": 0})
+
+# ------------------------------------------------------------------------------ segmentation
+from course_utils import segmentation as seg  # noqa: E402
+
+SEG_IMAGES = T(2, 3, 8, 8, lo=0)
+SEG_TARGETS = torch.from_numpy(np.random.default_rng(0).integers(0, 4, (2, 8, 8)))
+ROWS["segmentation.instance_map"] = Row(lambda: dict(scene=SCENE),
+                                        tuple(("scene", f) for f in SCENE_FIELDS),
+                                        bad={"scene": np.zeros((4, 4))})
+ROWS["segmentation.PatchClassifier"] = Row(lambda: dict(x=T(2, 3, 18, 18, lo=0)), ("x",),
+                                           call=_model_call(seg.PatchClassifier, width=4))
+ROWS["segmentation.pad_for_windows"] = Row(lambda: dict(images=SEG_IMAGES.clone(), patch=6),
+                                           ("images",), bad={"patch": 0})
+ROWS["segmentation.centre_patches"] = Row(
+    lambda: dict(images=SEG_IMAGES.clone(), targets=SEG_TARGETS.clone(), per_image=3, patch=6),
+    ("images", "targets"), bad={"per_image": 0, "patch": 100})
+
+
+def _patch_classifier():
+    return _seeded_model(seg.PatchClassifier, width=4)
+
+
+ROWS["segmentation.sliding_window_scores"] = Row(
+    lambda: dict(classifier=_patch_classifier(), image=T(3, 10, 11, lo=0), stride=2),
+    ("image",), bad={"stride": 0, "chunk": 0, "classifier": 3})
+ROWS["segmentation.linear_to_conv"] = Row(
+    lambda: dict(linear=torch.nn.Linear(12, 5), in_shape=(3, 2, 2)),
+    call=lambda **kw: seg.linear_to_conv(**kw).weight.shape,
+    bad={"in_shape": (3, 2, 3), "linear": torch.nn.Conv2d(1, 1, 1)})
+
+
+def _convolutionalise(**kw):
+    net = seg.convolutionalise(**kw)
+    return [type(layer).__name__ for layer in net]
+
+
+ROWS["segmentation.convolutionalise"] = Row(
+    lambda: dict(features=_patch_classifier().features, head=_patch_classifier().head,
+                 feature_shape=(8, 3, 3)), call=_convolutionalise,
+    bad={"feature_shape": (8, 3, 4), "head": "head"})
+
+
+def _fcn_of_patches():
+    net = _patch_classifier()
+    return seg.convolutionalise(net.features, net.head, (8, 3, 3))
+
+
+ROWS["segmentation.shift_and_stitch"] = Row(
+    lambda: dict(fcn=_fcn_of_patches(), padded=seg.pad_for_windows(T(1, 3, 12, 12, lo=0)),
+                 step=4, size=(12, 12)), ("padded",), bad={"step": 0, "size": (8,)})
+ROWS["segmentation.bilinear_upsampler"] = Row(lambda: dict(channels=2, factor=2),
+                                              call=lambda **kw: seg.bilinear_upsampler(**kw).weight,
+                                              bad={"channels": 0, "factor": 0})
+ROWS["segmentation.FCN"] = Row(lambda: dict(x=SEG_IMAGES.clone()), ("x",),
+                               call=_model_call(seg.FCN, width=2))
+ROWS["segmentation.FCNParts"] = record(score8=torch.zeros(1), score4=torch.zeros(1),
+                                       score2=torch.zeros(1))
+
+
+def _fcn():
+    return _seeded_model(seg.FCN, width=2)
+
+
+ROWS["segmentation.fcn_parts"] = Row(lambda: dict(model=_fcn(), x=SEG_IMAGES.clone()), ("x",),
+                                     bad={"model": 3})
+ROWS["segmentation.fcn_combine"] = Row(
+    lambda: dict(model=_fcn(), parts=seg.fcn_parts(_fcn(), SEG_IMAGES), skips=1,
+                 upsample="bilinear"), (("parts", "score8"), ("parts", "score2")),
+    bad={"skips": 3, "upsample": "cubic", "parts": (1, 2)})
+ROWS["segmentation.fcn_scores"] = Row(lambda: dict(model=_fcn(), x=SEG_IMAGES.clone(),
+                                                   upsample="nearest"), ("x",),
+                                      bad={"upsample": "linear"})
+ROWS["segmentation.UNet"] = Row(lambda: dict(x=SEG_IMAGES.clone()), ("x",),
+                                call=_model_call(seg.UNet, width=2))
+ROWS["segmentation.class_weights"] = Row(lambda: dict(targets=SEG_TARGETS.clone()),
+                                         ("targets",), accept=ANY_SHAPE,
+                                         bad={"num_classes": 0, "power": float("nan")})
+ROWS["segmentation.TrainRun"] = record(model=None, losses=[1.0], seconds=0.1, cpu_seconds=0.1)
+
+
+def _train_steps(x, y, weight):
+    run = seg.train_steps(_seeded_model(seg.UNet, width=2), x, y, steps=1, batch_size=2,
+                          weight=weight)
+    return run.losses
+
+
+ROWS["segmentation.train_steps"] = Row(
+    lambda: dict(x=SEG_IMAGES.clone(), y=SEG_TARGETS.clone(), weight=torch.ones(4)),
+    ("x", "y", "weight"), call=_train_steps)
+ROWS["segmentation.predict_probabilities"] = Row(
+    lambda: dict(model=_fcn(), images=SEG_IMAGES.clone(), chunk=1), ("images",),
+    bad={"chunk": 0, "model": "fcn"})
+ROWS["segmentation.mask_rcnn"] = Row(
+    only="validation only: torchvision's Mask R-CNN with a ResNet-50 (44 M parameters)",
+    bad={"num_classes": 0, "size": 8})
+ROWS["segmentation.scene_target"] = Row(lambda: dict(scene=SCENE),
+                                        tuple(("scene", f) for f in SCENE_FIELDS),
+                                        bad={"scene": {"boxes": []}})
+ROWS["segmentation.MaskBranch"] = record(image_size=(8, 8), boxes=torch.zeros(0, 4), features={},
+                                         roi_features=torch.zeros(0), head=torch.zeros(0),
+                                         mask_logits=torch.zeros(0))
+ROWS["segmentation.mask_branch"] = Row(
+    lambda: dict(model=None, image=T(3, 32, 32, lo=0), boxes=_boxes(2)),
+    only="validation only: runs a ResNet-50 Mask R-CNN (tests/test_segmentation.py does)",
+    bad={"model": 3})
+ROWS["segmentation.mask_targets"] = Row(
+    lambda: dict(masks=SCENE.masks.copy(), boxes=SCENE.boxes.copy(), size=7),
+    ("masks", "boxes"), bad={"size": 0})
+ROWS["segmentation.paste_masks"] = Row(
+    lambda: dict(masks=R(2, 7, 7, lo=0), boxes=SCENE.boxes.copy(), image_size=(32, 32)),
+    ("masks", "boxes"), bad={"image_size": (32,)})
+ROWS["segmentation.roi_align_loops"] = Row(
+    lambda: dict(features=R(2, 6, 7), box=np.array([1.0, 0.5, 5.0, 4.5]), output_size=2,
+                 sampling_ratio=2), ("features", "box"),
+    bad={"output_size": 0, "sampling_ratio": 1.5, "spatial_scale": -1.0})
