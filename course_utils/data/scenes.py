@@ -214,11 +214,13 @@ def _checked_scenes(scenes, name: str) -> list[Scene]:
     """``scenes`` as a list of checked Scenes of one image size, or a clear error."""
     if isinstance(scenes, Scene | str | bytes | np.ndarray | torch.Tensor) or not hasattr(
             scenes, "__iter__"):
-        raise TypeError(f"scenes must be a non-empty list of Scene objects from make_scenes ({name}), "
+        raise TypeError(f"scenes must be a non-empty list of Scene objects from make_scenes "
+                        f"({name}), "
                         f"got {scenes!r:.40}")
     scenes = list(scenes)
     if not scenes:
-        raise TypeError(f"scenes must be a non-empty list of Scene objects from make_scenes ({name}), "
+        raise TypeError(f"scenes must be a non-empty list of Scene objects from make_scenes "
+                        f"({name}), "
                         "got an empty one")
     scenes = [check_scene(s, f"scenes[{i}]") for i, s in enumerate(scenes)]
     sizes = {s.image.shape for s in scenes}
