@@ -17,6 +17,7 @@ import pkgutil
 import sys
 from collections import Counter
 
+import numpy as np
 import pytest
 
 import course_utils
@@ -138,3 +139,51 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# -- the engine itself: a test that cannot fail would prove nothing ---------------------------
+def _bare_numpy(x):
+    return np.asarray(x) @ np.ones(5)  # a gufunc message from inside numpy
+
+
+def _silent_nan(x):
+    return np.asarray(x, dtype=float).mean(axis=1)  # NaN in, NaN out, no word
+
+
+def _in_place(x):
+    x *= 2  # changes the caller's array
+    return x
+
+
+def _drops_rows_of_lists(x):
+    return np.asarray(x)[:1] if isinstance(x, list) else np.asarray(x)  # wrong for a list
+
+
+@pytest.mark.parametrize(("fn", "case", "words"), [
+    (_bare_numpy, "good", "the good call raised"),
+    (_silent_nan, "nan", "returned silently"),
+    (_in_place, "good", "input changed"),
+    (_drops_rows_of_lists, "list", "not the good result"),
+])
+def test_the_engine_fails_a_row_that_misbehaves(fn, case, words):
+    from tests.bad_input_engine import Row
+
+    row = Row(lambda: {"x": np.arange(6.0).reshape(3, 2)}, ("x",))
+    outcomes = run_row(fn, row)
+    assert any(o.case == case and o.verdict == "fail" and words in o.detail for o in outcomes), \
+        outcomes
+
+
+def test_a_clear_error_must_come_from_course_utils_and_name_the_argument():
+    from course_utils.layers import mse
+    from tests.bad_input_engine import clear_error
+
+    try:
+        mse(np.zeros(3), np.zeros(4))
+    except ValueError as error:
+        assert clear_error(error, {"target"}) is None
+        assert "does not name" in clear_error(error, {"weights"})
+    try:
+        np.zeros(3) @ np.zeros(4)
+    except ValueError as error:
+        assert "not by course_utils" in clear_error(error, {"x"})
