@@ -443,8 +443,9 @@ def padded_truth(boxes, labels, num_classes: int = NUM_CLASSES) -> tuple[Tensor,
         raise TypeError(f"labels must be an integer tensor {tuple(boxes.shape[:2])} (one class "
                         f"id per box of boxes, 0 = padding), got {got}")
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > num_classes):
-        raise ValueError(f"labels must be class ids 0..{num_classes} (0 = padding), got values "
-                         f"from {int(labels.min())} to {int(labels.max())}")
+        raise ValueError(f"labels must be class ids 0..{num_classes} (0 = padding, "
+                         f"num_classes={num_classes}), got values from {int(labels.min())} to "
+                         f"{int(labels.max())}")
     return boxes, labels.long()
 
 

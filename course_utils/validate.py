@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "describe_shape", "check_shape", "first_bad_value", "require_finite",
-    "require_non_decreasing", "as_array", "as_number",
+    "require_non_decreasing", "as_array", "as_number", "as_tensor", "as_labels",
 ]
 
 _KINDS = {"float": "fc", "int": "iu", "bool": "b"}
@@ -241,7 +241,7 @@ def as_labels(value: Any, name: str, *, n: int | None = None, classes: int | Non
         raise ValueError(f"{name} must have shape {want}{because}, got {tuple(value.shape)}")
     if value.numel() and (int(value.min()) < 0 or (
             classes is not None and int(value.max()) >= classes)):
-        top = "" if classes is None else f"..{classes - 1}"
+        top = "" if classes is None else f"..{classes - 1} (classes={classes})"
         raise ValueError(f"{name} must hold class labels 0{top}, got values from "
                          f"{int(value.min())} to {int(value.max())}")
     return value.long()

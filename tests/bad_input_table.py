@@ -8,6 +8,8 @@ validation-only row. ``accept`` and ``refuse`` entries carry a one-line reason e
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -28,7 +30,12 @@ ANY_SHAPE = {"rank+1": "any shape is legitimate (all entries count alike)",
 
 
 def R(*shape, lo=-1.0, hi=1.0, seed=0) -> np.ndarray:
-    """Seeded uniform floats of ``shape``."""
+    """Seeded uniform floats of ``shape`` (a fresh copy of a cached draw)."""
+    return _draw(shape, lo, hi, seed).copy()
+
+
+@functools.cache
+def _draw(shape, lo, hi, seed) -> np.ndarray:
     return np.random.default_rng(seed).uniform(lo, hi, shape)
 
 
@@ -87,7 +94,7 @@ ROWS["arithmetic.Summary"] = record(rows=[], input_shape=(1, 3, 8, 8))
 
 
 def _tiny_cnn():
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
                                torch.nn.Linear(4 * 6 * 6, 2))
 
@@ -639,7 +646,7 @@ ROWS["rnn.rnn_step"] = Row(
 
 
 def _vanilla_rnn(x, s0):
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return rnn.VanillaRNN(3, 5, 2)(x, s0)
 
 
@@ -681,7 +688,7 @@ ROWS["rnn.lstm_step"] = Row(lambda: _cell_args("lstm"),
 
 
 def _seeded(factory):
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return factory()
 
 
@@ -700,13 +707,30 @@ BLOCK_NAN = ("a building block inside a network: NaN activations of a diverged r
              "the loss, where training reports the divergence")
 
 
+_MODELS: dict = {}
+
+
+def _fresh_model(build, **kw):
+    """A new model from seed 0, in eval mode: for rows that train it."""
+    torch.random.default_generator.manual_seed(0)
+    return build(**kw).eval()
+
+
+def _seeded_model(build, **kw):
+    """One model from seed 0 per (builder, settings), shared by the rows that only read it
+    (eval mode, no training): building a network for each of thousands of calls would
+    dominate the test's time."""
+    key = (build, tuple(sorted(kw.items())))
+    if key not in _MODELS:
+        _MODELS[key] = _fresh_model(build, **kw)
+    return _MODELS[key]
+
+
 def _model_call(build, **settings):
-    """Build a model from seed 0 (eval mode) and call it on x."""
+    """Call a model from seed 0 (eval mode, no gradient) on x."""
     def call(x):
-        torch.manual_seed(0)
-        model = build(**settings).eval()
         with torch.no_grad():
-            return model(x)
+            return _seeded_model(build, **settings)(x)
     return call
 
 
@@ -739,7 +763,7 @@ ROWS["cnn.random_shifts"] = Row(lambda: dict(x=T(3, 1, 5, 6), max_shift=2), ("x"
 
 
 def _lenet():
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return cnn.LeNet5().eval()
 
 
@@ -887,7 +911,7 @@ ROWS["training.History"] = record(epoch=[1], train_loss=[1.0], train_acc=[0.5],
 
 
 def _tiny_classifier():
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
 
 
@@ -996,17 +1020,17 @@ ROWS["data.scenes.scene_images"] = Row(
 # ------------------------------------------------------------------------------ checks
 from course_utils import checks  # noqa: E402
 
-ROWS["checks.CheckFailed"] = Row(lambda: dict(hint="try again"),
+ROWS["exercises.CheckFailed"] = Row(lambda: dict(hint="try again"),
                                  call=lambda hint: str(checks.CheckFailed(hint)))
 ROWS["checks.Claim"] = record(sentence="it holds", numbers={"x": 1.0})
-ROWS["checks.Exercise"] = record(id="99.x", title="t", answer_name="x", test=lambda a: None)
+ROWS["exercises.Exercise"] = record(id="99.x", title="t", answer_name="x", test=lambda a: None)
 ROWS["checks.all_exercises"] = Row(call=lambda: sorted(checks.all_exercises()))
 ROWS["checks.check"] = Row(lambda: dict(exercise_id="01.perceptron_update", answer=None),
                            call=lambda **kw: checks.check(**kw).status,
                            bad={"exercise_id": "01.perceptron_updat"})
 ROWS["checks.claim"] = Row(lambda: dict(sentence="one is more than zero", condition=True),
                            bad={"condition": float("nan"), "sentence": ""})
-ROWS["checks.exercise"] = Row(lambda: dict(id="99.bad_input_row", title="t"),
+ROWS["exercises.exercise"] = Row(lambda: dict(id="99.bad_input_row", title="t"),
                               call=lambda **kw: callable(checks.exercise(**kw)),
                               bad={"id": "no-number", "time_limit": -1.0})
 ROWS["checks.expect_error"] = Row(lambda: dict(fn=int, error_type=ValueError),
@@ -1052,7 +1076,7 @@ CAP_TOKENS = captioning.encode_captions(CAPTIONS, VOCAB)
 
 
 def _captioner():
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     return captioning.Captioner(VOCAB, image_size=8, hidden=6, embed=4, channels=(2, 2, 2)).eval()
 
 
@@ -1155,7 +1179,8 @@ def _map_args():
 DET_PATHS = (("predictions", 0, "boxes"), ("predictions", 0, "scores"),
              ("predictions", 0, "labels"), ("targets", 1, "boxes"), ("targets", 1, "labels"))
 ROWS["detection.mean_average_precision"] = Row(
-    _map_args, DET_PATHS, same=lambda r: (r.map, r.map50, r.ap, r.classes),
+    lambda: dict(**_map_args(), iou_thresholds=(0.5, 0.75)), DET_PATHS,
+    same=lambda r: (r.map, r.map50, r.ap, r.classes),
     varying="one row of ap per class found in the targets: bool labels merge classes",
     bad={"iou_thresholds": (0.5, 1.5), "predictions": {"boxes": None}},
     nonfinite="ap is NaN for a class without ground truth, as documented")
@@ -1178,11 +1203,6 @@ ONE_OBJECT = scenes.make_scenes(2, size=32, n_objects=1, seed=3)
 TWO_SCENES = scenes.make_scenes(2, size=32, seed=4)
 LOSS_NAN = "a loss inside training: a diverged model's NaN output gives a NaN loss"
 TRAINING = "one step on two 32 px scenes; the scenes' arrays vary through scenes[0].image"
-
-
-def _seeded_model(build, **kw):
-    torch.manual_seed(0)
-    return build(**kw).eval()
 
 
 ROWS["detectors.paired_iou"] = Row(lambda: dict(a=_boxes(4), b=_boxes(4, seed=3)), ("a", "b"),
@@ -1238,6 +1258,9 @@ def _grid_truth():
     return boxes, labels
 
 
+ROWS["detectors.padded_truth"] = Row(
+    lambda: dict(boxes=_grid_truth()[0], labels=_grid_truth()[1]), ("boxes", "labels"),
+    bad={"num_classes": 1})
 ROWS["detectors.grid_targets"] = Row(
     lambda: dict(boxes=_grid_truth()[0], labels=_grid_truth()[1], grid=8),
     ("boxes", "labels"), bad={"grid": 0, "num_classes": 0})
@@ -1440,7 +1463,7 @@ RCNN_NOTE = "validation only: torchvision's R-CNN on a whole image (tests/test_r
 
 
 def _tiny_rcnn(masks=False):
-    torch.manual_seed(0)
+    torch.random.default_generator.manual_seed(0)
     build = rcnn.tiny_mask_rcnn if masks else rcnn.tiny_faster_rcnn
     return build(width=8, image_size=32).eval()
 
@@ -1582,7 +1605,7 @@ ROWS["segmentation.TrainRun"] = record(model=None, losses=[1.0], seconds=0.1, cp
 
 
 def _train_steps(x, y, weight):
-    run = seg.train_steps(_seeded_model(seg.UNet, width=2), x, y, steps=1, batch_size=2,
+    run = seg.train_steps(_fresh_model(seg.UNet, width=2), x, y, steps=1, batch_size=2,
                           weight=weight)
     return run.losses
 
@@ -1616,3 +1639,257 @@ ROWS["segmentation.roi_align_loops"] = Row(
     lambda: dict(features=R(2, 6, 7), box=np.array([1.0, 0.5, 5.0, 4.5]), output_size=2,
                  sampling_ratio=2), ("features", "box"),
     bad={"output_size": 0, "sampling_ratio": 1.5, "spatial_scale": -1.0})
+
+# ------------------------------------------------------------------------------ transfer
+from course_utils import transfer  # noqa: E402
+
+
+@functools.lru_cache(maxsize=1)
+def _lite0():
+    """One random EfficientNet-Lite0 for every row (0.2 s to build); rows never train it."""
+    return transfer.random_efficientnet_lite0(seed=0)
+
+
+PHOTO = (R(40, 52, 3, lo=0) * 255).astype(np.uint8)
+ROWS["transfer.weights_file"] = Row()
+STATE = {"a.weight": torch.zeros(2, 3), "a.bias": torch.zeros(2)}
+ROWS["transfer.map_by_position"] = Row(
+    lambda: dict(source={"x.w": T(2, 3), "x.b": T(2)}, target=dict(STATE)),
+    (("source", "x.w"), ("source", "x.b")),
+    accept={"nan": "weights are copied as they are (a checkpoint is not data to check)",
+            "complex": "weights are copied as they are: load_state_dict refuses a complex "
+                       "tensor for a float parameter"},
+    nonfinite="copies the NaN it was given", bad={"source": {"x.w": T(2, 3)}})
+ROWS["transfer.verify_weights"] = Row(
+    bad={"path": "/nonexistent/weights.pth"}, aliases={"path": {"weights"}},
+    raises=(FileNotFoundError,),
+    note="a missing file is a FileNotFoundError, as documented (notebook 10 expects it)")
+def _corrupted_copy(byte):
+    with transfer.corrupted_weights_copy(byte) as path:
+        return path.endswith(".pth")
+
+
+ROWS["transfer.corrupted_weights_copy"] = Row(lambda: dict(byte=10), call=_corrupted_copy,
+                                              bad={"byte": -1})
+ROWS["transfer.pretrained_efficientnet_lite0"] = Row(
+    call=lambda: sum(p.numel() for p in transfer.pretrained_efficientnet_lite0().parameters()))
+ROWS["transfer.imagenet_categories"] = Row()
+ROWS["transfer.preprocess"] = Row(lambda: dict(model=_lite0(), image=PHOTO.copy()), ("image",),
+                                  bad={"crop_mode": "centre", "model": 3})
+ROWS["transfer.imagenet_top_k"] = Row(lambda: dict(model=_lite0(), image=PHOTO.copy(), k=3),
+                                      ("image",), bad={"k": 0})
+ROWS["transfer.cached_torchvision_weights"] = Row(bad={"name": "resnet50"})
+ROWS["transfer.torchvision_download_hint"] = Row(bad={"name": "resnet50"})
+ROWS["transfer.backbone"] = Row(lambda: dict(name="efficientnet_lite0", pretrained=False),
+                                call=lambda **kw: type(transfer.backbone(**kw)).__name__,
+                                bad={"name": "resnet50", "pretrained": "yes"})
+ROWS["transfer.random_efficientnet_lite0"] = Row(
+    lambda: dict(seed=1), call=lambda seed: float(
+        transfer.random_efficientnet_lite0(seed=seed).conv_stem.weight.sum()),
+    bad={"seed": -1})
+LITE_X = T(2, 3, 32, 32)
+ROWS["transfer.early_and_late_maps"] = Row(lambda: dict(model=_lite0(), x=LITE_X.clone()),
+                                           ("x",), bad={"model": _tiny_cnn()})
+LATE = T(2, 1280, 2, 2)
+ROWS["transfer.class_activation_map"] = Row(
+    lambda: dict(model=_lite0(), late=LATE.clone(), index="tiger cat"), ("late",),
+    bad={"index": 1000, "model": 3})
+ROWS["transfer.profile_similarity"] = Row(lambda: dict(maps=T(3, 4, 2, 2)), ("maps",))
+ROWS["transfer.training_flop_rate"] = Row(
+    lambda: dict(model=torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1),
+                                           torch.nn.Flatten(), torch.nn.Linear(4, 2)),
+                 batch=1, size=32, steps=1), same=lambda r: None,
+    note="a timing: the same inputs give another number, so only errors and finiteness count",
+    bad={"batch": 0, "model": "net"})
+
+# ------------------------------------------------------------------------------ finetune
+from course_utils import finetune as ft  # noqa: E402
+
+GRAY = R(4, 10, 12, lo=0)
+NET_X = T(4, 3, 32, 32)
+FT_Y = np.array([0, 1, 0, 1])
+
+
+def _stages():
+    return len(_lite0().blocks)
+
+
+@functools.lru_cache(maxsize=2)
+def _features_below(stage: int) -> torch.Tensor:
+    return ft.split_features(_lite0(), NET_X, frozen_stages=stage)
+
+
+def _top_features():
+    return _features_below(_stages()).clone()
+
+
+ROWS["finetune.lfw_faces"] = Row(call=lambda: [a.shape for a in ft.lfw_faces()])
+ROWS["finetune.digits_8x8"] = Row(call=lambda: [a.shape for a in ft.digits_8x8()])
+ROWS["finetune.to_network_input"] = Row(lambda: dict(gray=GRAY.copy(), size=32), ("gray",),
+                                        bad={"size": 8})
+ROWS["finetune.check_network_input"] = Row(lambda: dict(x=NET_X.clone()), ("x",))
+ROWS["finetune.split_features"] = Row(
+    lambda: dict(model=_lite0(), x=NET_X.clone(), frozen_stages=1, batch_size=2), ("x",),
+    bad={"frozen_stages": 99, "batch_size": 0, "model": _tiny_cnn()})
+ROWS["finetune.pooled_features"] = Row(lambda: dict(model=_lite0(), x=NET_X.clone()), ("x",),
+                                       bad={"batch_size": 0, "model": 3})
+ROWS["finetune.trainable_top"] = Row(
+    lambda: dict(model=_lite0(), frozen_stages=_stages(), classes=2),
+    call=lambda **kw: sum(p.numel() for p in ft.trainable_top(**kw).parameters()),
+    bad={"classes": 0, "frozen_stages": -1, "model": 3})
+ROWS["finetune.sample_per_class"] = Row(lambda: dict(y=np.array([0, 1, 0, 1, 2, 2]),
+                                                     per_class=2), ("y",),
+                                        bad={"per_class": 3, "seed": -1},
+    varying="per_class indices of every class: bool labels hold fewer classes")
+ROWS["finetune.probe_accuracy"] = Row(
+    lambda: dict(train_x=R(6, 5), train_y=np.array([0, 1, 0, 1, 0, 1]), test_x=R(4, 5, seed=1),
+                 test_y=FT_Y.copy()), ("train_x", "train_y", "test_x", "test_y"))
+ROWS["finetune.FineTune"] = record(accuracy=0.5, trainable_params=10, seconds_per_epoch=0.1,
+                                   cpu_seconds_per_epoch=0.1)
+
+
+def _train_top(x_train, y_train, x_test, y_test):
+    top = ft.trainable_top(_lite0(), frozen_stages=_stages(), classes=2)
+    return ft.train_top(top, x_train, y_train, x_test, y_test, epochs=1)[:2]
+
+
+ROWS["finetune.train_top"] = Row(
+    lambda: dict(x_train=_top_features(), y_train=FT_Y.copy(), x_test=_top_features(),
+                 y_test=FT_Y.copy()), ("x_train", "y_train", "x_test", "y_test"),
+    call=_train_top)
+ROWS["finetune.SmallCNN"] = Row(lambda: dict(x=T(2, 1, 8, 8)), ("x",),
+                                call=_model_call(ft.SmallCNN, classes=3, channels=2))
+
+
+def _train_small_cnn(x_train, y_train, x_test, y_test):
+    model = _fresh_model(ft.SmallCNN, classes=2, channels=2)
+    return ft.train_small_cnn(model, x_train, y_train, x_test, y_test, epochs=1)
+
+
+ROWS["finetune.train_small_cnn"] = Row(
+    lambda: dict(x_train=GRAY.copy(), y_train=FT_Y.copy(), x_test=GRAY.copy(),
+                 y_test=FT_Y.copy()), ("x_train", "y_train", "x_test", "y_test"),
+    call=_train_small_cnn)
+
+
+def _face_methods(**kw):
+    """The methods face_methods builds, after checking its inputs (running them is the rows
+    of probe_accuracy and train_top: fine-tuning EfficientNet's last stage for every case
+    would take seconds)."""
+    return {name: callable(f) for name, f in ft.face_methods(_lite0(), **kw).items()}
+
+
+ROWS["finetune.face_methods"] = Row(
+    lambda: dict(faces=GRAY.copy(), y=FT_Y.copy(), features=R(4, 6),
+                 below_last=_features_below(_stages() - 1).clone(),
+                 epochs=1), ("faces", "y", "features", "below_last"), call=_face_methods)
+ROWS["finetune.project_2d"] = Row(lambda: dict(features=R(5, 4)), ("features",),
+                                  bad={"method": "umap"})
+ROWS["finetune.Curve"] = record(budgets=[1], scores={"m": np.zeros((1, 1))})
+ROWS["finetune.learning_curve"] = Row(
+    lambda: dict(y=np.array([0, 1, 0, 1, 0, 1]), budgets=[1, 2], seeds=[0],
+                 methods={"mean": lambda tr, te, seed: float(len(tr)) / 10}), ("y",),
+    same=lambda r: (r.budgets, r.scores), bad={"budgets": [4], "methods": [print]})
+ROWS["finetune.place_on_canvas"] = Row(lambda: dict(images=GRAY.copy(), canvas=14),
+                                       ("images",), bad={"canvas": 8})
+ROWS["finetune.DigitSplit"] = record(x_source=np.zeros((1, 8, 8)), y_source=np.zeros(1),
+                                     x_target=np.zeros((1, 8, 8)), y_target=np.zeros(1))
+ROWS["finetune.digit_transfer_split"] = Row(lambda: dict(canvas=8),
+                                            call=lambda **kw: [a.shape for a in
+                                                               ft.digit_transfer_split(**kw)],
+                                            bad={"canvas": 4})
+ROWS["finetune.cnn_features"] = Row(
+    lambda: dict(model=_seeded_model(ft.SmallCNN, classes=2, channels=2), images=GRAY.copy()),
+    ("images",), bad={"model": 3})
+ROWS["finetune.with_new_head"] = Row(
+    lambda: dict(model=_seeded_model(ft.SmallCNN, classes=2, channels=2), classes=3),
+    call=lambda **kw: ft.with_new_head(**kw).head.weight, bad={"classes": 1, "model": 3})
+
+
+def _small_split():
+    return ft.DigitSplit(R(6, 8, 8, lo=0), np.array([0, 1, 2, 0, 1, 2]), R(4, 8, 8, lo=0),
+                         FT_Y.copy())
+
+
+ROWS["finetune.pretrain_on_source"] = Row(
+    lambda: dict(split=_small_split(), epochs=1, held_out=0.5),
+    (("split", "x_source"), ("split", "y_source")),
+    call=lambda **kw: ft.pretrain_on_source(**kw)[1], bad={"epochs": 0, "split": (1, 2)})
+
+
+def _within(split, **kw):
+    """The methods within_domain_methods builds; the two probes run (the two trainings are
+    train_small_cnn's row)."""
+    source = _seeded_model(ft.SmallCNN, classes=2, channels=2)
+    methods = ft.within_domain_methods(split, source, epochs=1)
+    return {name: float(f(np.array([0, 1]), np.array([2, 3]), 0)) if "probe" in name
+            else callable(f) for name, f in methods.items()}
+
+
+ROWS["finetune.within_domain_methods"] = Row(
+    lambda: dict(split=_small_split()), (("split", "x_target"), ("split", "y_target")),
+    call=_within)
+ROWS["finetune.FreezeTask"] = record(name="faces", x_train=torch.zeros(1), y_train=np.zeros(1),
+                                     x_test=torch.zeros(1), y_test=np.zeros(1),
+                                     pixel_accuracy=0.5)
+ROWS["finetune.freeze_task"] = Row(lambda: dict(name="faces", size=32, per_class=2, test_size=4),
+                                   call=lambda **kw: ft.freeze_task(**kw).pixel_accuracy,
+                                   bad={"name": "cats", "per_class": 0, "size": 8})
+
+
+def _task():
+    return ft.FreezeTask("t", NET_X.clone(), FT_Y.copy(), NET_X[:2].clone(), FT_Y[:2].copy(),
+                         0.5)
+
+
+ROWS["finetune.trainable_parameters"] = Row(
+    lambda: dict(model=_lite0(), frozen_stages=_stages(), classes=2),
+    bad={"classes": 0, "frozen_stages": 99})
+ROWS["finetune.fine_tune_frozen"] = Row(
+    lambda: dict(model=_lite0(), task=_task(), frozen_stages=_stages(), epochs=1),
+    (("task", "x_train"), ("task", "y_train")), call=lambda **kw: ft.fine_tune_frozen(**kw)[:2],
+    bad={"task": (1, 2), "epochs": 0})
+
+
+class _TinyNet(torch.nn.Module):
+    """Enough of a timm network for full_network / train_full: features and a classifier."""
+
+    num_features = 4
+
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
+                                            torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+        self.classifier = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+ROWS["finetune.full_network"] = Row(
+    lambda: dict(model=_seeded_model(_TinyNet), classes=3),
+    call=lambda **kw: ft.full_network(**kw).classifier.weight, bad={"classes": 1, "model": 3})
+ROWS["finetune.augment_batch"] = Row(
+    lambda: dict(x=T(2, 3, 8, 8), generator=torch.Generator().manual_seed(0), shift=2), ("x",),
+    bad={"shift": -1, "generator": 0})
+
+
+def _train_full(x_train, y_train, x_test, y_test):
+    net = _fresh_model(_TinyNet)
+    return ft.train_full(net, x_train, y_train, x_test, y_test, epochs=1, augment=True)[:2]
+
+
+ROWS["finetune.train_full"] = Row(
+    lambda: dict(x_train=T(4, 3, 32, 32), y_train=FT_Y.copy(), x_test=T(2, 3, 32, 32, seed=1),
+                 y_test=FT_Y[:2].copy()), ("x_train", "y_train", "x_test", "y_test"),
+    call=_train_full, note="a four-parameter-group stand-in network: one full-batch step")
+ROWS["finetune.full_fine_tune_methods"] = Row(
+    lambda: dict(model=_lite0(), task=_task(), epochs=1),
+    call=lambda **kw: sorted(ft.full_fine_tune_methods(**kw)),
+    bad={"task": "faces", "epochs": 0})
+
+# ------------------------------------------------------------------------------ validate (torch)
+ROWS["validate.as_tensor"] = Row(lambda: dict(value=T(3, 2), name="value", shape=("N", 2)),
+                                 ("value",), bad={"value": [1.0, 2.0]})
+ROWS["validate.as_labels"] = Row(lambda: dict(value=torch.tensor([0, 2, 1]), name="value",
+                                              classes=3), ("value",), bad={"classes": 2})

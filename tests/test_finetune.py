@@ -88,7 +88,7 @@ def test_inputs_and_sampling():
     assert curve.scores["all test"].tolist() == [[0.99, 0.99], [0.98, 0.98]]
     with pytest.raises(ValueError, match="gray must be N x H x W"):
         to_network_input(np.zeros((2, 8, 8, 3)))
-    with pytest.raises(ValueError, match="class 0 has only 100 examples, asked for 101"):
+    with pytest.raises(ValueError, match="per_class 101 is more than the 100 examples of class 0"):
         sample_per_class(y, 101)
 
 
