@@ -193,11 +193,15 @@ WIDGET_OUTPUTS = (".jp-Cell-outputArea > .jp-OutputArea-child > "
                   ".jp-OutputArea-output:has(> .jupyter-widgets)")
 
 
-def _run_all_cells(page) -> None:
+def _open(page, url: str) -> None:
+    page.goto(url, timeout=60_000)
     page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
     # The kernel is connected once the status bar says "Python 3 (ipykernel) | Idle";
     # "Run All Cells" before that runs nothing.
     page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+
+
+def _run_all_cells(page) -> None:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # Done when no cell is queued or running ([*]) and the kernel is idle again; an error
@@ -433,12 +437,16 @@ def _check_notebook(lab, browser, name: str, screenshots: Path = SCREENSHOTS) ->
         old.unlink()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
+        start = time.monotonic()
         # A workspace of its own, so that no tab of an earlier notebook is restored.
-        page.goto(f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}",
-                  timeout=60_000)
+        _open(page, f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}")
+        opened = time.monotonic()
         _run_all_cells(page)
         _assert_no_error_output(page, "after Run All")
+        ran = time.monotonic()
         widgets = _check_widgets(page, screenshots / stem)
+        print(f"seconds: {opened - start:.1f} to open with its kernel ready, {ran - opened:.1f} "
+              f"to run all cells, {time.monotonic() - ran:.1f} for the widgets")
         if name in NO_WIDGET:
             assert widgets == 0, f"{name} has a widget now: remove it from NO_WIDGET"
         else:
@@ -462,9 +470,15 @@ class _NotebookInChromium:
 
     def test_runs_all_with_every_widget_rendered_and_redrawing(self, lab, browser):
         _check_notebook(lab, browser, self.notebook)
+        running = [Path(session["path"]).name for session in lab.api("sessions")]
+        assert self.notebook not in running, "its kernel was not shut down"
 
 
-for _name in NOTEBOOKS:
+# Last notebook first: the later ones train bigger models and take longest (10-13: 55-85 s
+# alone, 00-08: 10-30 s, benchmarks/results.md), so starting with them keeps the two workers
+# from waiting on one long notebook at the end (loadscope keeps this order for one-test
+# classes).
+for _name in reversed(NOTEBOOKS):
     _class = "TestNotebook_" + re.sub(r"\W", "_", Path(_name).stem)
     globals()[_class] = type(_class, (_NotebookInChromium,), {"notebook": _name})
 
