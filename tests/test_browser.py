@@ -81,8 +81,9 @@ def _status(url: str) -> int:
 
 
 class Lab:
-    def __init__(self, url: str, token: str, process: subprocess.Popen, log: Path):
+    def __init__(self, url: str, token: str, process: subprocess.Popen, log: Path, root: Path):
         self.url, self.token, self.process, self.log = url, token, process, log
+        self.root = root  # the folder it serves
 
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
@@ -130,7 +131,7 @@ def lab(tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield Lab(url, token, process, log)
+        yield Lab(url, token, process, log, notebooks)
     finally:
         process.terminate()
         try:
@@ -192,11 +193,15 @@ WIDGET_OUTPUTS = (".jp-Cell-outputArea > .jp-OutputArea-child > "
                   ".jp-OutputArea-output:has(> .jupyter-widgets)")
 
 
-def _run_all_cells(page) -> None:
+def _open(page, url: str) -> None:
+    page.goto(url, timeout=60_000)
     page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
     # The kernel is connected once the status bar says "Python 3 (ipykernel) | Idle";
     # "Run All Cells" before that runs nothing.
     page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+
+
+def _run_all_cells(page) -> None:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # Done when no cell is queued or running ([*]) and the kernel is idle again; an error
@@ -366,7 +371,7 @@ class Control:
         return f"{self.kind} {self.label!r}"
 
 
-def _check_widgets(page, stem: str) -> int:
+def _check_widgets(page, shots: Path) -> int:
     """Every widget rendered, and one control of each changes what it shows.
 
     A widget without controls (a live training plot) only has to show something. Returns
@@ -394,14 +399,14 @@ def _check_widgets(page, stem: str) -> int:
         interactive += 1
         first = interactive == 1  # the before/after screenshots: the first widget's change
         if first:
-            page.screenshot(path=str(SCREENSHOTS / f"{stem}-before.png"))
+            page.screenshot(path=f"{shots}-before.png")
         for tried, control in enumerate(controls, 1):
             if _redraws(page, output, control):
                 print(f"cell {cell}: the {control} redraws the widget (controls tried: "
                       f"{tried})")
                 if first:
                     output.scroll_into_view_if_needed()
-                    page.screenshot(path=str(SCREENSHOTS / f"{stem}-after.png"))
+                    page.screenshot(path=f"{shots}-after.png")
                 break
         else:
             raise AssertionError(f"no control of the widget in cell {cell} changes what it "
@@ -425,19 +430,23 @@ def _assert_no_callback_error(page) -> None:
         print(f"log console entry (no traceback, allowed):\n{text[-500:]}")
 
 
-def _check_notebook(lab, browser, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def _check_notebook(lab, browser, name: str, screenshots: Path = SCREENSHOTS) -> None:
+    screenshots.mkdir(parents=True, exist_ok=True)
     stem = Path(name).stem
-    for old in SCREENSHOTS.glob(f"{stem}-*.png"):
+    for old in screenshots.glob(f"{stem}-*.png"):
         old.unlink()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
+        start = time.monotonic()
         # A workspace of its own, so that no tab of an earlier notebook is restored.
-        page.goto(f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}",
-                  timeout=60_000)
+        _open(page, f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}")
+        opened = time.monotonic()
         _run_all_cells(page)
         _assert_no_error_output(page, "after Run All")
-        widgets = _check_widgets(page, stem)
+        ran = time.monotonic()
+        widgets = _check_widgets(page, screenshots / stem)
+        print(f"seconds: {opened - start:.1f} to open with its kernel ready, {ran - opened:.1f} "
+              f"to run all cells, {time.monotonic() - ran:.1f} for the widgets")
         if name in NO_WIDGET:
             assert widgets == 0, f"{name} has a widget now: remove it from NO_WIDGET"
         else:
@@ -446,7 +455,7 @@ def _check_notebook(lab, browser, name: str) -> None:
         _assert_no_error_output(page, "after moving the widgets")
         _assert_no_callback_error(page)
     except Exception:
-        page.screenshot(path=str(SCREENSHOTS / f"{stem}-failed.png"))
+        page.screenshot(path=str(screenshots / f"{stem}-failed.png"))
         raise
     finally:
         page.close()
@@ -461,8 +470,62 @@ class _NotebookInChromium:
 
     def test_runs_all_with_every_widget_rendered_and_redrawing(self, lab, browser):
         _check_notebook(lab, browser, self.notebook)
+        running = [Path(session["path"]).name for session in lab.api("sessions")]
+        assert self.notebook not in running, "its kernel was not shut down"
 
 
-for _name in NOTEBOOKS:
+# Last notebook first: the later ones train bigger models and take longest (10-13: 55-85 s
+# alone, 00-08: 10-30 s, benchmarks/results.md), so starting with them keeps the two workers
+# from waiting on one long notebook at the end (loadscope keeps this order for one-test
+# classes).
+for _name in reversed(NOTEBOOKS):
     _class = "TestNotebook_" + re.sub(r"\W", "_", Path(_name).stem)
     globals()[_class] = type(_class, (_NotebookInChromium,), {"notebook": _name})
+
+
+# --- The check itself fails where it should ---------------------------------------------
+
+# A picture drawn by PIL (lighter than matplotlib: these kernels start fast).
+PICTURE = """\
+import io
+import ipywidgets as widgets
+from PIL import Image
+def picture(red):
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 30), (red, 0, 0)).save(buffer, format="png")
+    return buffer.getvalue()
+"""
+BROKEN_WIDGETS = {
+    # a callback that raises (its traceback goes to the log console), and a second slider
+    # that redraws, so only the log console can tell
+    "raises": ("a widget callback raised", PICTURE + """\
+a, b = widgets.IntSlider(description="a"), widgets.IntSlider(description="b")
+image = widgets.Image(value=picture(0))
+def broken(change): raise ValueError("a callback that raises")
+def draw(change): image.value = picture(10 * b.value)
+a.observe(broken, names="value"); b.observe(draw, names="value")
+widgets.VBox([a, b, image])"""),
+    # controls wired to nothing: the picture never changes
+    "dead": ("no control of the widget in cell 0 changes what it shows", PICTURE + """\
+widgets.VBox([widgets.IntSlider(description="a"), widgets.Dropdown(options=[1, 2]),
+              widgets.Button(description="go"), widgets.Image(value=picture(0))])"""),
+    # an exception in a cell: Run All stops there
+    "error": ("(?s)did not run.*a cell that fails", "raise ValueError('a cell that fails')"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_WIDGETS))
+def test_the_check_fails_on_a_broken_notebook(lab, browser, case, tmp_path):
+    import nbformat
+
+    message, code = BROKEN_WIDGETS[case]
+    cells = [nbformat.v4.new_code_cell(code)]
+    if case == "error":
+        cells.append(nbformat.v4.new_code_cell("1 + 1"))
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    name = f"broken_{case}.ipynb"
+    nbformat.write(notebook, lab.root / name)
+    with pytest.raises(AssertionError, match=message):
+        _check_notebook(lab, browser, name, screenshots=tmp_path)
+    assert (tmp_path / f"broken_{case}-failed.png").exists()
