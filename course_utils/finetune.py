@@ -139,6 +139,14 @@ def probe_accuracy(train_x, train_y, test_x, test_y) -> float:
     return float(probe.score(np.asarray(test_x).reshape(len(test_x), -1), test_y))
 
 
+NHWC = torch.channels_last
+
+
+def _nhwc(x: torch.Tensor) -> torch.Tensor:
+    """The same values stored channels-last (a 4-D batch; anything else as it is)."""
+    return x.contiguous(memory_format=NHWC) if x.ndim == 4 else x
+
+
 class FineTune(NamedTuple):
     accuracy: float  # on the test set
     trainable_params: int
@@ -156,9 +164,14 @@ def train_top(top: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Tens
         x_train, x_test: the frozen part's outputs (``split_features``).
         lr: for the pretrained layers; head_lr: for the new head (default ``lr``), which
             starts from random and may move faster than the layers it sits on.
+
+    ``top`` and the inputs run channels-last (NHWC), the same arithmetic as NCHW: oneDNN's
+    depthwise convolutions, most of EfficientNet, train several times faster so on a CPU.
     """
     torch.manual_seed(seed)
     y_train, y_test = torch.as_tensor(y_train), torch.as_tensor(y_test)
+    top.to(memory_format=NHWC)
+    x_train, x_test = _nhwc(x_train), _nhwc(x_test)
     params = [p for p in top.parameters() if p.requires_grad]
     head = [p for p in top[-1].parameters() if p.requires_grad]
     body = [p for p in params if all(p is not h for h in head)]
@@ -518,10 +531,14 @@ def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Ten
         pretrained_statistics: keep batch norm in eval mode (ImageNet's statistics), as
             ``train_top`` does; False (from scratch, where no statistics exist yet) trains
             with batch statistics and recomputes the running ones on the training images.
+
+    ``net`` and the images run channels-last, as in ``train_top``.
     """
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     y_train, y_test = torch.as_tensor(y_train), torch.as_tensor(y_test)
+    net.to(memory_format=NHWC)
+    x_test = _nhwc(x_test)
     head = list(net.classifier.parameters())
     body = [p for p in net.parameters() if all(p is not h for h in head)]
     opt = torch.optim.Adam([{"params": body}, {"params": head, "lr": head_lr}], lr=lr,
@@ -530,7 +547,7 @@ def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Ten
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         x = augment_batch(x_train, generator=generator) if augment else x_train
-        loss = nn.functional.cross_entropy(net(x), y_train)
+        loss = nn.functional.cross_entropy(net(_nhwc(x)), y_train)
         opt.zero_grad()
         loss.backward()
         opt.step()
