@@ -215,6 +215,14 @@ def _split_tensors(net: nn.Module, x_train, y_train, x_test, y_test, *, features
     return out
 
 
+NHWC = torch.channels_last
+
+
+def _nhwc(x: torch.Tensor) -> torch.Tensor:
+    """The same values stored channels-last (a 4-D batch; anything else as it is)."""
+    return x.contiguous(memory_format=NHWC) if x.ndim == 4 else x
+
+
 class FineTune(NamedTuple):
     accuracy: float  # on the test set
     trainable_params: int
@@ -232,11 +240,16 @@ def train_top(top: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Tens
         x_train, x_test: the frozen part's outputs (``split_features``).
         lr: for the pretrained layers; head_lr: for the new head (default ``lr``), which
             starts from random and may move faster than the layers it sits on.
+
+    ``top`` and the inputs run channels-last (NHWC), the same arithmetic as NCHW: oneDNN's
+    depthwise convolutions, most of EfficientNet, train several times faster so on a CPU.
     """
     epochs = as_number(epochs, "epochs", minimum=1, integer=True)
     x_train, y_train, x_test, y_test = _split_tensors(top, x_train, y_train, x_test, y_test,
                                                       features=True)
     torch.manual_seed(seed)
+    top.to(memory_format=NHWC)
+    x_train, x_test = _nhwc(x_train), _nhwc(x_test)
     params = [p for p in top.parameters() if p.requires_grad]
     head = [p for p in top[-1].parameters() if p.requires_grad]
     body = [p for p in params if all(p is not h for h in head)]
@@ -663,6 +676,8 @@ def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Ten
         pretrained_statistics: keep batch norm in eval mode (ImageNet's statistics), as
             ``train_top`` does; False (from scratch, where no statistics exist yet) trains
             with batch statistics and recomputes the running ones on the training images.
+
+    ``net`` and the images run channels-last, as in ``train_top``.
     """
     epochs = as_number(epochs, "epochs", minimum=1, integer=True)
     if not isinstance(net, nn.Module) or not hasattr(net, "classifier"):
@@ -672,6 +687,8 @@ def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Ten
                                                       features=False)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
+    net.to(memory_format=NHWC)
+    x_test = _nhwc(x_test)
     head = list(net.classifier.parameters())
     body = [p for p in net.parameters() if all(p is not h for h in head)]
     opt = torch.optim.Adam([{"params": body}, {"params": head, "lr": head_lr}], lr=lr,
@@ -680,7 +697,7 @@ def train_full(net: nn.Module, x_train: torch.Tensor, y_train, x_test: torch.Ten
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         x = augment_batch(x_train, generator=generator) if augment else x_train
-        loss = nn.functional.cross_entropy(net(x), y_train)
+        loss = nn.functional.cross_entropy(net(_nhwc(x)), y_train)
         opt.zero_grad()
         loss.backward()
         opt.step()

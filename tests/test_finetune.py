@@ -377,6 +377,29 @@ def test_train_full_moves_every_layer_and_leaves_the_model_alone(model):
     assert again.accuracy == result.accuracy  # seeded
 
 
+def test_train_full_is_plain_adam_on_the_whole_network(model):
+    # Oracle: the same steps written out in NCHW with torch's per-tensor Adam (train_full
+    # runs channels-last with fused Adam: the same arithmetic, other kernels). Pretrained
+    # only: from scratch, batch norm over 4 images of 1x1 maps (the last stages at 32 px)
+    # turns rounding differences into different networks within a few steps.
+    task = freeze_task("faces", size=32, per_class=2, test_size=10)
+    net, ref = full_network(model, 2, seed=3), full_network(model, 2, seed=3)
+    train_full(net, task.x_train, task.y_train, task.x_test, task.y_test, epochs=3, seed=3)
+    head = list(ref.classifier.parameters())
+    body = [p for p in ref.parameters() if all(p is not h for h in head)]
+    opt = torch.optim.Adam([{"params": body}, {"params": head, "lr": 3e-3}], lr=5e-4,
+                           foreach=False)
+    ref.eval()  # ImageNet's batch norm statistics, as train_full keeps them
+    for _ in range(3):
+        loss = torch.nn.functional.cross_entropy(ref(task.x_train), torch.as_tensor(task.y_train))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():  # float32, 3 Adam steps through the whole network: agree to rounding
+        torch.testing.assert_close(net(task.x_test), ref(task.x_test), rtol=1e-3, atol=1e-3)
+    assert net.conv_stem.weight.is_contiguous(memory_format=torch.channels_last)
+
+
 def test_from_scratch_batch_norm_is_recalibrated_on_the_training_images(model):
     task = freeze_task("faces", size=32, per_class=2, test_size=10)
     net = full_network(model, 2, pretrained=False)
