@@ -186,7 +186,9 @@ def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: floa
         scheduler: stepped once per epoch.
 
     A NaN or inf loss stops training at once: ``History.stopped`` says where, and a
-    ``RuntimeWarning`` says so in the notebook.
+    ``RuntimeWarning`` says so in the notebook. NaN or inf in the data itself is refused
+    before the model runs (a ``ValueError`` naming the loader), and a batch the model or the
+    loss cannot take is named with its dtype and shape beside torch's message.
     """
     epochs = as_number(epochs, "epochs", minimum=1, integer=True)
     _check_loader(train_loader, "train_loader")

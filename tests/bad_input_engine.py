@@ -58,6 +58,9 @@ PACKAGE = Path(__import__("course_utils").__file__).parent
 CASES = ("nan", "empty", "rank+1", "rank-1", "int", "bool", "float16", "complex", "list",
          "torch", "readonly", "strided")
 MUST_FAIL = {"nan", "rank+1", "rank-1", "complex"}  # unless the row accepts them
+NUMBERS = ("int, bool and float16 copies still hold real numbers: converting them (as "
+           "validate.as_array does for floats) is legitimate when the result is finite and "
+           "shaped like the good one")
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Row:
         NaN case must then return (no error), whatever it holds.
     varying: the result's shape follows the input's values (so int / bool / float16 copies
         need only a finite result): the reason.
+    numbers: why int / bool / float16 copies whose values changed may give a finite result
+        shaped like the good one (the default reason, ``NUMBERS``); "" wants a clear error.
     note: what kind of row this is (a result record, ...).
     """
 
@@ -100,6 +105,8 @@ class Row:
     aliases: dict[str, set[str]] = field(default_factory=dict)  # other names a message may use
     raises: tuple = ()  # other exception types that are the documented answer (with `note`)
     varying: str = ""  # the result's shape follows the input's values: the reason
+    numbers: str = NUMBERS  # why int / bool / float16 copies may give a (converted) result;
+    #                         "" demands a clear error for them instead
     nan_passes: str = ""  # NaN in, NaN out by design (a block inside a network): the reason
     same: Callable[[Any], Any] | None = None  # the part of the result to compare (timings out)
     rtol: float = 0.0  # extra tolerance for 'same' results (e.g. float32 sums in another order)
@@ -502,8 +509,12 @@ def _judge(row, arg, case, names, original, new, good, result, error, mutated,
         diff = difference(pick(result), pick(good), shapes_only=False, rtol=row.rtol)
         if diff:
             return Outcome(arg, case, "fail", f"not the good result: {diff}")
-    elif case in ("int", "bool", "float16", "complex") and not row.varying:
-        diff = difference(result, good, shapes_only=True, rtol=0)
+    elif case in ("int", "bool", "float16", "complex"):
+        if case != "complex" and not row.numbers:
+            return Outcome(arg, case, "fail", "returned, but the row wants a clear error for "
+                                              "another dtype")
+        diff = None if row.varying else difference(result, good, shapes_only=True, rtol=0)
         if diff:
             return Outcome(arg, case, "fail", f"not shaped like the good result: {diff}")
-    return Outcome(arg, case, "result")
+        return Outcome(arg, case, "result", accepted or row.numbers)
+    return Outcome(arg, case, "result", accepted or "")
