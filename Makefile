@@ -18,7 +18,8 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
 CFLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-# make student writes the notebooks without their solutions here; make test runs them too.
+# make student writes the notebooks without their solutions here, to hand out (make test runs
+# the student copies itself, from the built wheel: tests/test_wheel.py).
 STUDENT_DIR ?= build/student
 HTML_DIR    ?= build/html
 
@@ -33,7 +34,8 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
 
-# lab/settings/overrides.json holds the classroom defaults (no news or update pop-ups).
+# lab/settings/overrides.d/course_utils.json holds the classroom defaults (no news or update
+# pop-ups); JupyterLab reads every file in overrides.d (and an overrides.json of your own).
 lab: setup
 	@$(if $(LAB_ROOT),echo "running as root (a container or cloud VM?): starting JupyterLab with --allow-root",:)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.app_settings_dir=$(CURDIR)/lab/settings \
@@ -43,8 +45,9 @@ lab: setup
 lab-headless: LAB_EXTRA := --no-browser
 lab-headless: lab
 
-# pytest's testpaths (pyproject.toml): tests, notebooks and the student copies in build/student.
-test: setup student
+# pytest's testpaths (pyproject.toml): tests and notebooks; tests/test_wheel.py builds the wheel,
+# installs it outside the checkout and runs every student copy there.
+test: setup
 	$(BIN)/ruff check course_utils tests benchmarks
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \
 		$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
@@ -52,7 +55,8 @@ test: setup student
 # Only the unit and widget tests (no notebooks, no browser): the quick loop while editing
 # course_utils.
 unit: setup
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests --ignore=tests/test_browser.py \
+		--ignore=tests/test_wheel.py $(PYTEST_ARGS)
 
 # The browser test alone (make test runs it too): JupyterLab in Chromium runs each notebook,
 # checks every widget renders and redraws, leaves screenshots in build/screenshots/.

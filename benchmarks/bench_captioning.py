@@ -1,4 +1,4 @@
-"""Widget interactions of notebook 13 for ``make bench`` (an untrained captioner: same cost)."""
+"""Widget interactions of notebook 14 for ``make bench`` (an untrained captioner: same cost)."""
 
 from course_utils.widgets import CaptionExplorer
 
@@ -21,7 +21,7 @@ def interactions():
 
 
 def time_to_accuracy():
-    """Notebook 13's captioner, trained as the notebook trains it (1500 steps of 64)."""
+    """Notebook 14's captioner, trained as the notebook trains it (1500 steps of 64)."""
     import torch
 
     from course_utils.captioning import (
@@ -42,7 +42,7 @@ def time_to_accuracy():
     run = train_captioner(model, scenes_to_tensors(train)[0], tokens, steps=1500, seed=0)
     exact = exact_match(caption_images(model, scenes_to_tensors(test)[0]),
                         [s.caption for s in test])
-    yield {"model": "13 CNN + GRU captioner, scenes 32x32", "target": "exact greedy captions 0.7",
+    yield {"model": "14 CNN + GRU captioner, scenes 32x32", "target": "exact greedy captions 0.7",
            "seconds": run.seconds if exact >= 0.7 else None,
            "final": f"{exact:.3f} after {run.seconds:.0f} s ({run.cpu_seconds:.0f} CPU s), "
                     "1500 steps"}

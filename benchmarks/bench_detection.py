@@ -1,4 +1,4 @@
-"""Widget interactions of notebook 11 for ``make bench`` (an untrained detector: same cost)."""
+"""Widget interactions of notebook 12 for ``make bench`` (an untrained detector: same cost)."""
 
 import torch
 
@@ -21,7 +21,7 @@ def interactions():
 
 
 def time_to_accuracy():
-    """Notebook 11's grid detector, trained as the notebook trains it (500 steps of 32)."""
+    """Notebook 12's grid detector, trained as the notebook trains it (500 steps of 32)."""
     from course_utils.detectors import train_detector
 
     run = train_detector(make_scenes(3000, seed=1, max_objects=4),
@@ -29,7 +29,7 @@ def time_to_accuracy():
     for target, key, goal in (("mAP@0.5 0.95", "map50", 0.95), ("mAP@[.5:.95] 0.7", "map", 0.7)):
         reached = [c["wall_seconds"] for c in run.checkpoints if c[key] >= goal]
         final = run.checkpoints[-1]
-        yield {"model": "11 grid detector, scenes 64x64", "target": f"held-out {target}",
+        yield {"model": "12 grid detector, scenes 64x64", "target": f"held-out {target}",
                "seconds": reached[0] if reached else None,
                "final": f"{final[key]:.3f} after {final['wall_seconds']:.0f} s "
                         f"({final['cpu_seconds']:.0f} CPU s)"}

@@ -17,12 +17,12 @@ def _scenes():
             make_scenes(VAL["n"], seed=VAL["seed"], max_objects=VAL["max_objects"]))
 
 
-def _rows(name: str, checkpoints, goals):
+def _rows(notebook: str, name: str, checkpoints, goals):
     from course_utils.detector_runs import first_reaching
 
     final = checkpoints[-1]
     for target, key, goal in goals:
-        yield {"model": f"11 {name}, scenes 64x64 (CPU s)", "target": f"held-out {target}",
+        yield {"model": f"{notebook} {name}, scenes 64x64 (CPU s)", "target": f"held-out {target}",
                "seconds": first_reaching(checkpoints, key, goal),
                "final": f"{getattr(final, key):.3f} after {final.cpu_seconds:.0f} CPU s "
                         f"({final.wall_seconds:.0f} s wall, {final.step} steps)"}
@@ -33,7 +33,7 @@ def ssd_rows():
 
     train, val = _scenes()
     run = train_ssd(train, val, steps=400, eval_every=25)
-    yield from _rows("SSD", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
+    yield from _rows("12", "SSD", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
                                               ("mAP@[.5:.95] 0.7", "map", 0.7)))
 
 
@@ -42,7 +42,7 @@ def yolo_rows():
 
     train, val = _scenes()
     run = train_yolo(train, val, steps=400, eval_every=25)
-    yield from _rows("YOLO v1", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
+    yield from _rows("12", "YOLO v1", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
                                                   ("mAP@[.5:.95] 0.6", "map", 0.6)))
 
 
@@ -51,7 +51,7 @@ def faster_rcnn_rows():
 
     train, val = _scenes()
     run = train_rcnn(train, val, steps=700, batch_size=4, eval_every=50)
-    yield from _rows("Faster R-CNN", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
+    yield from _rows("11", "Faster R-CNN", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
                                                        ("mAP@[.5:.95] 0.7", "map", 0.7)))
 
 
@@ -61,7 +61,7 @@ def mask_rcnn_rows():
     train, val = _scenes()
     run = train_rcnn(train, val, masks=True, steps=400, batch_size=4, lr=1e-3,
                      eval_every=50)
-    yield from _rows("Mask R-CNN", run.checkpoints, (("box mAP@0.5 0.9", "map50", 0.9),
+    yield from _rows("13", "Mask R-CNN", run.checkpoints, (("box mAP@0.5 0.9", "map50", 0.9),
                                                      ("mean mask IoU 0.75", "mask_iou", 0.75),
                                                      ("mask recall 0.9", "mask_recall", 0.9)))
 
@@ -72,7 +72,7 @@ def comparison_rows():
 
     train, val = _scenes()
     for r in compare_detectors(train, val):
-        yield {"model": f"11 {r['description']} ({r['steps']} steps)",
+        yield {"model": f"11-13 {r['description']} ({r['steps']} steps)",
                "target": "comparison: mAP@0.5 / mAP@[.5:.95]",
                "seconds": r["train_cpu_s"],
                "final": f"{r['map50']:.3f} / {r['map']:.3f}; {r['inference_ms']:.1f} CPU ms "

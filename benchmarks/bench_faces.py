@@ -1,4 +1,4 @@
-"""Widget interactions of notebook 11's face detector lab (MTCNN) for ``make bench``."""
+"""Widget interactions of notebook 12's face detector lab (MTCNN) for ``make bench``."""
 
 from course_utils.widgets import FaceDetectorLab
 

@@ -1,4 +1,4 @@
-"""Widget interactions of notebook 12 for ``make bench`` (an untrained FCN: same cost)."""
+"""Widget interactions of notebook 13 for ``make bench`` (an untrained FCN: same cost)."""
 
 from course_utils.widgets import SegmentationViewer
 
@@ -28,7 +28,7 @@ def _variant(viewer, n: int) -> None:
 
 
 def time_to_accuracy():
-    """Notebook 12's FCN and U-Net on the same scenes, at growing fixed step budgets (each a
+    """Notebook 13's FCN and U-Net on the same scenes, at growing fixed step budgets (each a
     fresh run: the one-cycle schedule depends on the budget); the notebook trains 600."""
     import torch
 
@@ -56,5 +56,5 @@ def time_to_accuracy():
             curve.append(f"{steps} steps: {iou:.3f} in {run.seconds:.0f} s")
             if reached is None and iou >= 0.8:
                 reached = run.seconds
-        yield {"model": f"12 {name}, scenes 48x48", "target": "held-out mean IoU 0.8",
+        yield {"model": f"13 {name}, scenes 48x48", "target": "held-out mean IoU 0.8",
                "seconds": reached, "final": "; ".join(curve)}

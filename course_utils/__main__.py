@@ -6,9 +6,20 @@ data/README.md checksum table; ``map`` prints the course map; ``strip NB...`` cl
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 USAGE = ("usage: python -m course_utils doctor | assets | map | strip NOTEBOOK.ipynb [...] | "
          "student OUT_DIR | grade SUBMISSIONS OUT [--notebook NN] [--workers N]")
+
+
+def _checkout_notebooks(command: str) -> Path | None:
+    """The repository's notebooks/, or None (and why, on stderr) in an installed package."""
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    if notebooks.is_dir():
+        return notebooks
+    print(f"{command} needs the repository's notebooks/ (none beside {notebooks.parent}): "
+          "run it in a clone of the course repository", file=sys.stderr)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["map"]:
         from course_utils.tour import course_map_markdown
 
-        print(course_map_markdown())
+        notebooks = _checkout_notebooks("map")  # its status column reads notebooks/
+        if notebooks is None:
+            return 2
+        print(course_map_markdown(notebooks))
         return 0
     if args[:1] == ["strip"] and len(args) > 1:
         from course_utils.hygiene import strip_notebook
@@ -34,11 +48,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"stripped {path}")
         return 0
     if args[:1] == ["student"] and len(args) == 2:
-        from pathlib import Path
-
         from course_utils.release import write_student_release
 
-        written = write_student_release(Path(__file__).resolve().parents[1] / "notebooks", args[1])
+        notebooks = _checkout_notebooks("student")  # an installed package carries none
+        if notebooks is None:
+            return 2
+        written = write_student_release(notebooks, args[1])
         print(f"wrote {len(written)} student notebooks (solutions removed) to {args[1]}")
         return 0
     if args[:1] == ["grade"]:

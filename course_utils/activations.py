@@ -20,7 +20,12 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.errors import unknown_name
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "Activation", "get_activation", "activate", "derivative", "maxout", "maxout_backward",
+    "vanishing_ranges",
+]
 
 
 class Activation(NamedTuple):
@@ -104,27 +109,40 @@ def _alpha(act: Activation, alpha: float | None) -> float:
 
 def maxout(z, *, k: int) -> np.ndarray:
     """Maxout: the maximum of each group of ``k`` consecutive inputs, ``[..., G*k] -> [..., G]``."""
+    z = _groups(z, k)
+    return z.max(axis=-1)
+
+
+def _groups(z, k) -> np.ndarray:
+    """z [..., G*k] as its groups [..., G, k]."""
     z = as_array(z, "z")
     k = as_number(k, "k", minimum=1, integer=True)
-    if z.ndim == 0 or z.shape[-1] % k:
-        raise ValueError(f"maxout needs a last axis divisible by k={k}, got shape {z.shape}")
-    return z.reshape(*z.shape[:-1], -1, k).max(axis=-1)
+    if z.ndim == 0 or z.shape[-1] == 0 or z.shape[-1] % k:
+        raise ValueError(f"maxout needs z with a last axis divisible by k={k}, got shape "
+                         f"{z.shape}")
+    return z.reshape(*z.shape[:-1], z.shape[-1] // k, k)
 
 
 def maxout_backward(dout, z, *, k: int) -> np.ndarray:
     """Gradient of maxout: ``dout [..., G]`` routed to each group's winner (first on ties)."""
-    z = as_array(z, "z")
-    groups = z.reshape(*z.shape[:-1], -1, k)
-    dout = as_array(dout, "dout", shape=groups.shape[:-1])
+    groups = _groups(z, k)
+    dout = as_array(dout, "dout")
+    check_shape(dout, "dout", groups.shape[:-1],
+                why=f"maxout's output for z {groups.shape[:-1] + (groups.shape[-1] * k,)}, k={k}")
     winner = groups.argmax(axis=-1)[..., None]
     dz = np.zeros_like(groups)
     np.put_along_axis(dz, winner, dout[..., None], axis=-1)
-    return dz.reshape(z.shape)
+    return dz.reshape(*groups.shape[:-2], groups.shape[-2] * k)
 
 
 def vanishing_ranges(name: str, *, lo: float = -6.0, hi: float = 6.0, n: int = 1201,
                      alpha: float | None = None, below: float = 1e-2) -> list[tuple[float, float]]:
     """Intervals of z in [lo, hi] where |f'(z)| < ``below``: where learning stalls."""
+    lo, hi = as_number(lo, "lo"), as_number(hi, "hi")
+    if hi <= lo:
+        raise ValueError(f"hi must be above lo, got lo={lo}, hi={hi}")
+    n = as_number(n, "n", minimum=2, integer=True)
+    below = as_number(below, "below", minimum=0.0)
     z = np.linspace(lo, hi, n)
     small = np.abs(derivative(name, z, alpha=alpha)) < below
     edges = np.flatnonzero(np.diff(np.r_[0, small.astype(int), 0]))

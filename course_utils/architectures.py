@@ -13,7 +13,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.validate import as_number
+from course_utils.validate import as_labels, as_number, as_tensor
+
+__all__ = [
+    "InceptionModule", "ResidualBlock", "BottleneckBlock", "PlainPair", "depth_net",
+    "training_error", "alexnet_deck", "vgg16", "ILSVRCEntry", "ilsvrc_entry",
+    "PreActResidualBlock", "input_gradient", "nin_head", "fc_head", "DenseLayer", "DenseBlock",
+    "cost_profile", "zoo_models", "zoo_summaries",
+]
 
 
 class InceptionModule(nn.Module):
@@ -43,7 +50,15 @@ class InceptionModule(nn.Module):
         self.branch1 = nn.Conv2d(c_in, c1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _block_input(x, self.branch1)
         return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.pool(x)], 1)
+
+
+def _block_input(x, conv: nn.Conv2d) -> torch.Tensor:
+    """A block's input: images [N, C, H, W] with the channels and dtype of its first
+    convolution. NaN passes (a diverged run's activations flow on to the loss)."""
+    return as_tensor(x, "x", shape=("N", conv.in_channels, "H", "W"), dtype=conv.weight.dtype,
+                     finite=False, why=f"this block takes {conv.in_channels} channels")
 
 
 class ResidualBlock(nn.Module):
@@ -63,6 +78,7 @@ class ResidualBlock(nn.Module):
             nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _block_input(x, self.conv1)
         out = torch.relu(self.bn1(self.conv1(x)))
         return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 
@@ -83,6 +99,7 @@ class BottleneckBlock(nn.Module):
             nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _block_input(x, self.body[0])
         return torch.relu(self.body(x) + self.shortcut(x))
 
 
@@ -98,7 +115,7 @@ class PlainPair(nn.Module):
             nn.BatchNorm2d(channels))
 
     def forward(self, x):
-        out = self.body(x)
+        out = self.body(_block_input(x, self.body[0]))
         return torch.relu(out + x if self.residual else out)
 
 
@@ -108,6 +125,8 @@ def depth_net(depth: int, *, residual: bool, channels: int = 16, classes: int = 
     head: ``depth`` weight layers in all, for 1x8x8 digits. ``residual`` adds an identity
     shortcut around every pair (a ResNet); otherwise it is a plain net of the same depth."""
     depth = as_number(depth, "depth", minimum=4, integer=True)
+    channels = as_number(channels, "channels", minimum=1, integer=True)
+    classes = as_number(classes, "classes", minimum=1, integer=True)
     if depth % 2:
         raise ValueError(f"depth must be even (a stem, pairs of layers, a head), got {depth}")
     torch.manual_seed(seed)
@@ -120,6 +139,12 @@ def depth_net(depth: int, *, residual: bool, channels: int = 16, classes: int = 
 def training_error(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int = 200,
                    lr: float = 0.1, batch_size: int = 64, seed: int = 0) -> tuple[float, float]:
     """SGD (momentum 0.9, cosine lr) for ``steps`` mini-batches; final (training loss, error)."""
+    first = next(model.parameters())
+    x = as_tensor(x, "x", dtype=first.dtype, nonempty=True, why="like the model's weights")
+    y = as_labels(y, "y", n=len(x), why="one label per image of x")
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
+    lr = as_number(lr, "lr", minimum=0.0)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
@@ -141,6 +166,7 @@ def training_error(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps:
 def alexnet_deck(classes: int = 1000) -> nn.Sequential:
     """AlexNet as deck 000's table draws it (Krizhevsky et al. 2012): 227x227x3 input, two
     GPUs, so conv2, conv4 and conv5 are grouped (each half sees half the channels)."""
+    classes = as_number(classes, "classes", minimum=1, integer=True)
     return nn.Sequential(
         nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.LocalResponseNorm(5),
         nn.MaxPool2d(3, 2),
@@ -159,6 +185,7 @@ VGG16_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "
 
 def vgg16(classes: int = 1000) -> nn.Sequential:
     """VGG-16 (configuration D of Simonyan & Zisserman) for 224x224x3 inputs."""
+    classes = as_number(classes, "classes", minimum=1, integer=True)
     layers: list[nn.Module] = []
     c = 3
     for v in VGG16_CONFIG:
@@ -225,24 +252,32 @@ class PreActResidualBlock(nn.Module):
             nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, channels, 3, 1, 1, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _block_input(x, self.branch[2])
         return x + self.branch(x)
 
 
 def input_gradient(fn, x: torch.Tensor, upstream: torch.Tensor) -> torch.Tensor:
     """dL/dx by autograd for L = sum(upstream * fn(x)): the gradient ``fn`` sends back."""
-    x = x.detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad((fn(x) * upstream).sum(), x)
+    x = as_tensor(x, "x").detach().clone().requires_grad_(True)
+    out = fn(x)
+    upstream = as_tensor(upstream, "upstream", shape=tuple(out.shape), dtype=out.dtype,
+                         why="the shape and dtype of fn(x)")
+    (grad,) = torch.autograd.grad((out * upstream).sum(), x)
     return grad
 
 
 def nin_head(c_in: int, classes: int) -> nn.Sequential:
     """Network in Network's head (Lin et al. 2014): a 1x1 convolution to one map per class,
     then global average pooling: ``[N, c_in, H, W] -> [N, classes]``, for any H and W."""
+    c_in = as_number(c_in, "c_in", minimum=1, integer=True)
+    classes = as_number(classes, "classes", minimum=1, integer=True)
     return nn.Sequential(nn.Conv2d(c_in, classes, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
 def fc_head(c_in: int, height: int, width: int, classes: int) -> nn.Sequential:
     """AlexNet/VGG's head for comparison: flatten ``c_in x height x width``, one linear layer."""
+    c_in, height, width, classes = (as_number(v, k, minimum=1, integer=True) for k, v in (
+        ("c_in", c_in), ("height", height), ("width", width), ("classes", classes)))
     return nn.Sequential(nn.Flatten(), nn.Linear(c_in * height * width, classes))
 
 
@@ -258,6 +293,7 @@ class DenseLayer(nn.Module):
         self.conv2 = nn.Conv2d(bn_size * growth, growth, 3, padding=1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _block_input(x, self.conv1)
         new = self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
         return torch.cat([x, new], 1)  # concatenation, where ResNet adds
 
@@ -294,6 +330,9 @@ def cost_profile(table) -> dict[str, np.ndarray]:
         ``{cost name: array [L]}`` over the L conv and linear layers, in forward order; a
         layer's activations count those of every layer up to the next weighted one.
     """
+    if not hasattr(table, "rows") or not hasattr(table, "total_params"):
+        raise TypeError(f"table must be an arithmetic.summary(...) of a network, got "
+                        f"{type(table).__name__}")
     names = [name for name, _, _ in COSTS.values()]
     per_layer, current = [], None
     for r in table.rows:

@@ -18,7 +18,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.validate import as_number
+from course_utils.validate import as_array, as_number
+
+__all__ = [
+    "conv_output_size", "pool_output_size", "conv_transpose_output_size", "window_indices",
+    "pool2d_windows", "layer_output_size", "same_padding", "conv_params", "RF",
+    "receptive_field", "LayerRow", "Summary", "summary", "measured_receptive_field",
+    "compare_with_deck_table",
+]
 
 
 def _int(value, name: str, minimum: int) -> int:
@@ -64,7 +71,7 @@ def pool_output_size(size: int, kernel: int, stride: int | None = None, padding:
                          "(PyTorch refuses it too)")
     size, kernel = _int(size, "size", 1), _int(kernel, "kernel", 1)
     stride, dilation = _int(stride, "stride", 1), _int(dilation, "dilation", 1)
-    return _fits(size, padding, dilation * (kernel - 1) + 1, stride, "pooling window")
+    return _fits(size, padding, dilation * (kernel - 1) + 1, stride, "pooling window (kernel)")
 
 
 def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
@@ -97,7 +104,10 @@ def window_indices(index: int, *, kernel: int, stride: int = 1, dilation: int = 
     the output at ``index * S - P + D * k`` (``offset`` = -P). Positions may fall outside
     the grid; the caller clips them.
     """
-    return index * stride + offset + dilation * np.arange(kernel)
+    index, offset = as_number(index, "index", integer=True), as_number(offset, "offset",
+                                                                       integer=True)
+    kernel, stride = _int(kernel, "kernel", 1), _int(stride, "stride", 1)
+    return index * stride + offset + _int(dilation, "dilation", 1) * np.arange(kernel)
 
 
 def pool2d_windows(x, kernel: int, stride: int | None = None, padding: int = 0,
@@ -107,7 +117,7 @@ def pool2d_windows(x, kernel: int, stride: int | None = None, padding: int = 0,
     Padding counts as -inf for max and as 0 for the average (torch's defaults,
     ``count_include_pad=True``); sizes that do not fit are refused (``pool_output_size``).
     """
-    x = np.asarray(x, dtype=float)
+    x = as_array(x, "x", nonempty=True)
     if x.ndim != 2:
         raise ValueError(f"x must be a 2D array [H, W], got shape {x.shape}")
     if kind not in ("max", "average"):
@@ -448,8 +458,8 @@ def compare_with_deck_table(model, input_shape: tuple[int, ...], deck_rows) -> l
         (r.name, r.output_shape, getattr(modules[r.name], "weight", None))
         for r in table.rows if r.kind not in _NOT_IN_DECK_TABLES]
     if len(ours) != len(deck_rows):
-        raise ValueError(f"the model has {len(ours)} rows to compare (input included), the "
-                         f"deck's table {len(deck_rows)}")
+        raise ValueError(f"the model has {len(ours)} rows to compare (input included), "
+                         f"deck_rows {len(deck_rows)}: pass the deck's table for this model")
     rows = []
     for (deck_name, fmap, params, memory), (_, shape, weight) in zip(deck_rows, ours,
                                                                      strict=True):

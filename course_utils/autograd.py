@@ -24,7 +24,12 @@ from numbers import Real
 
 import numpy as np
 
-from course_utils.validate import as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "Value", "count_paths", "sigmoid_neuron", "Module", "Neuron", "Layer", "MLP",
+    "max_margin_loss",
+]
 
 _EXP_MAX = math.log(np.finfo(np.float64).max)  # 709.78: e^x is inf above it
 
@@ -203,6 +208,9 @@ def count_paths(output: Value, node: Value) -> int:
     ``a``; backpropagation adds one product of local derivatives per path. 0 when ``node``
     is not in the graph.
     """
+    for name, v in (("output", output), ("node", node)):
+        if not isinstance(v, Value):
+            raise TypeError(f"{name} must be a Value, got {type(v).__name__}")
     paths: dict[int, int] = {}
     for v in output.topological_order():  # every node after its inputs
         paths[id(v)] = 1 if v is node else sum(paths[id(c)] for c in v._prev)
@@ -216,8 +224,10 @@ def sigmoid_neuron(w: Iterable[float], x: Iterable[float]) -> dict[str, Value]:
     local derivative is one of e^x, 1/x, ax, c + x. Returns the named nodes; ``f`` is the
     output. Call ``nodes["f"].backward()`` to fill in the gradients.
     """
-    w0, w1, w2 = (Value(v, label=f"w{i}") for i, v in enumerate(w))
-    x0, x1 = (Value(v, label=f"x{i}") for i, v in enumerate(x))
+    w = as_array(w, "w", shape=(3,))
+    x = as_array(x, "x", shape=(2,))
+    w0, w1, w2 = (Value(float(v), label=f"w{i}") for i, v in enumerate(w))
+    x0, x1 = (Value(float(v), label=f"x{i}") for i, v in enumerate(x))
     p0, p1 = w0 * x0, w1 * x1
     p0.label, p1.label = "w0*x0", "w1*x1"
     s = p0 + p1
@@ -257,9 +267,7 @@ class Neuron(Module):
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"x must have {len(self.w)} entries (this neuron's nin), "
-                             f"got {len(x)}")
+        x = _inputs(x, len(self.w), "this neuron's nin")
         act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
         return act.relu() if self.nonlin else act
 
@@ -279,6 +287,7 @@ class Layer(Module):
                         for _ in range(_positive(nout, "nout"))]
 
     def __call__(self, x: Sequence) -> Value | list[Value]:
+        x = _inputs(x, len(self.neurons[0].w), "this layer's nin")
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -327,11 +336,11 @@ def max_margin_loss(model: MLP, x, y, *, alpha: float = 1e-4) -> tuple[Value, fl
         whose score has the sign of their label (a score of 0 counts as +1, the course's
         z >= 0 convention).
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y)
-    if x.ndim != 2 or y.shape != (len(x),):
-        raise ValueError(f"x must be [N, D] and y [N], got shapes {x.shape} and {y.shape}")
-    if not np.isin(y, (-1, 1)).all():
+    x = as_array(x, "x", shape=(None, None), nonempty=True)
+    y = as_array(y, "y", dtype=None)
+    check_shape(y, "y", (len(x),), why="one label per row of x")
+    alpha = as_number(alpha, "alpha", minimum=0.0)
+    if y.dtype.kind not in "biuf" or not np.isin(y, (-1, 1)).all():
         raise ValueError("y must hold labels -1 and +1 (toy_2d(..., encoding='bipolar'))")
     was_enabled = gc.isenabled()
     gc.disable()  # the graph is ~10^5 small objects: the cycle collector would rescan them
@@ -346,6 +355,26 @@ def max_margin_loss(model: MLP, x, y, *, alpha: float = 1e-4) -> tuple[Value, fl
     accuracy = float(np.mean([(s.data >= 0) == (yi > 0) for yi, s in zip(y, scores,
                                                                          strict=True)]))
     return data_loss + reg, accuracy
+
+
+def _inputs(x, n: int, what: str) -> list:
+    """x as a list of n Values or finite floats (a layer's output passes as it is), or a
+    clear error: the n numbers of one input point, not a batch."""
+    if isinstance(x, Value):
+        x = [x]
+    if isinstance(x, list) and all(isinstance(v, Value) or (
+            type(v) is float and math.isfinite(v)) for v in x):
+        values = x  # the fast path: a previous layer's Values, or floats already checked
+    elif isinstance(x, list | tuple) and any(isinstance(v, Value) for v in x):
+        values = list(x)
+    else:
+        values = as_array(x, "x").tolist()
+        if not isinstance(values, list) or any(isinstance(v, list) for v in values):
+            raise ValueError(f"x must be one input point, {n} numbers ({what}), got shape "
+                             f"{np.shape(x)}: call the model once per point")
+    if len(values) != n:
+        raise ValueError(f"x must have {n} entries ({what}), got {len(values)}")
+    return values
 
 
 def _rng(rng) -> np.random.Generator:

@@ -22,6 +22,10 @@ from torch import Tensor
 
 from course_utils.validate import as_array, as_number, check_shape, require_finite
 
+__all__ = [
+    "box_convert", "box_area", "box_iou", "nms", "batched_nms",
+]
+
 FORMATS = ("xyxy", "xywh", "cxcywh")
 
 

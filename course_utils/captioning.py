@@ -1,6 +1,6 @@
 """Image captioning on the synthetic scenes: vocabulary, CNN encoder + GRU decoder, decoding.
 
-Notebook 13. The decks' recipe (deck 000, Karpathy & Li 2015): a CNN turns the image into a
+Notebook 14. The decks' recipe (deck 000, Karpathy & Li 2015): a CNN turns the image into a
 feature vector, and a recurrent network started from it emits the caption one word at a
 time, each step reading the previous word.
 
@@ -27,7 +27,13 @@ import torch
 from torch import nn
 
 from course_utils.progress import progress as progress_bar
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_labels, as_number, as_tensor, check_shape
+
+__all__ = [
+    "tokenize", "detokenize", "Vocabulary", "encode_captions", "Captioner", "caption_loss",
+    "TrainingRun", "train_captioner", "greedy_decode", "beam_step", "Beam", "beam_search",
+    "step_probabilities", "caption_log_probability", "caption_images", "Shape", "compose_scene",
+]
 
 PAD, START, END = "<pad>", "<start>", "<end>"
 SPECIALS = (PAD, START, END)
@@ -46,6 +52,13 @@ def tokenize(caption: str) -> list[str]:
 
 def detokenize(words: Iterable[str]) -> str:
     """The caption ``words`` spell, with commas attached to the word before them."""
+    if isinstance(words, str):
+        raise TypeError(f"words must be a list of words, got one str ({words!r:.40}): "
+                        "detokenize(tokenize(caption)) is the caption")
+    words = list(words)
+    bad = [w for w in words if not isinstance(w, str)]
+    if bad:
+        raise TypeError(f"words must be strings, got {bad[0]!r:.40}")
     return " ".join(words).replace(" ,", ",")
 
 
@@ -186,30 +199,64 @@ class Captioner(nn.Module):
         self.head = nn.Linear(hidden, vocab_size)
         self.image_size = image_size
 
+    def check_images(self, images, name: str = "images") -> torch.Tensor:
+        """images [N, 3, S, S] (S = image_size) in the weights' dtype, or a clear error."""
+        size = self.image_size
+        return as_tensor(images, name, shape=("N", 3, size, size), nonempty=True,
+                         dtype=self.head.weight.dtype,
+                         why=f"colour images of image_size {size}, like the weights")
+
+    def check_tokens(self, tokens, name: str = "tokens", shape=("N", "T"),
+                     why: str = "one row of word ids per image") -> torch.Tensor:
+        """Word ids (an integer tensor of ``shape``) of this vocabulary, or a clear error."""
+        if not isinstance(tokens, torch.Tensor) or tokens.is_floating_point() or \
+                tokens.is_complex() or tokens.dtype == torch.bool:
+            kind = tokens.dtype if isinstance(tokens, torch.Tensor) else type(tokens).__name__
+            raise TypeError(f"{name} must be an integer tensor of word ids (encode_captions), "
+                            f"got {kind}")
+        if tokens.ndim != len(shape) or any(isinstance(want, int) and got != want
+                                            for got, want in zip(tokens.shape, shape,
+                                                                 strict=False)):
+            raise ValueError(f"{name} must have shape ({', '.join(map(str, shape))}) ({why}), "
+                             f"got {tuple(tokens.shape)}")
+        if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= len(self.vocab)):
+            raise ValueError(f"{name} must be word ids 0..{len(self.vocab) - 1} of this "
+                             f"vocabulary, got values from {int(tokens.min())} to "
+                             f"{int(tokens.max())}")
+        return tokens
+
     def init_state(self, images: torch.Tensor) -> torch.Tensor:
         """The decoder's first state [1, N, hidden] from images [N, 3, H, W]."""
-        if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(
-                images.shape[1:]) != (3, self.image_size, self.image_size):
-            got = list(images.shape) if isinstance(images, torch.Tensor) else type(images)
-            raise ValueError(f"images must be a tensor [N, 3, {self.image_size}, "
-                             f"{self.image_size}], got {got}")
-        return self.encoder(images).unsqueeze(0)
+        return self.encoder(self.check_images(images)).unsqueeze(0)
 
     def forward(self, images: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: logits [N, T, V] of the word after each of ``tokens`` [N, T]."""
-        out, _ = self.rnn(self.embed(tokens), self.init_state(images))
+        state = self.init_state(images)
+        tokens = self.check_tokens(tokens, shape=(state.shape[1], "T"))
+        out, _ = self.rnn(self.embed(tokens), state)
         return self.head(out)
 
     def step(self, tokens: torch.Tensor, state: torch.Tensor):
         """One step: log-probabilities [N, V] of the next word after ``tokens`` [N], new state."""
+        state = as_tensor(state, "state", shape=(1, "N", self.rnn.hidden_size),
+                          dtype=self.head.weight.dtype, finite=False)
+        tokens = self.check_tokens(tokens, shape=(state.shape[1],), why="one word per state")
         out, state = self.rnn(self.embed(tokens[:, None]), state)
         return torch.log_softmax(self.head(out[:, 0]), dim=-1), state
 
 
 def caption_loss(logits: torch.Tensor, targets: torch.Tensor, *, pad: int) -> torch.Tensor:
     """Mean cross-entropy over the real words of ``targets`` [N, T] (``pad`` positions skipped)."""
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                       targets.reshape(-1), ignore_index=pad)
+    logits = as_tensor(logits, "logits", shape=("N", "T", "V"), nonempty=True,
+                       finite=False)  # a diverged model's NaN: train_captioner reports it
+    n, t, v = logits.shape
+    if isinstance(targets, torch.Tensor) and targets.shape != (n, t):
+        raise ValueError(f"targets must have shape ({n}, {t}) (word ids [N, T], like logits), "
+                         f"got {tuple(targets.shape)}")
+    flat = as_labels(targets.reshape(-1) if isinstance(targets, torch.Tensor) else targets,
+                     "targets", classes=v, why="word ids")
+    pad = as_number(pad, "pad", minimum=0, maximum=v - 1, integer=True)
+    return nn.functional.cross_entropy(logits.reshape(-1, v), flat, ignore_index=pad)
 
 
 class TrainingRun(NamedTuple):
@@ -235,9 +282,11 @@ def train_captioner(model: Captioner, images: torch.Tensor, tokens: torch.Tensor
     steps = as_number(steps, "steps", minimum=1, integer=True)
     batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
     lr = as_number(lr, "lr", minimum=0.0)
-    if len(images) != len(tokens) or len(images) == 0:
-        raise ValueError(f"need one caption per image, got {len(images)} images and "
-                         f"{len(tokens)} captions")
+    images = model.check_images(images)
+    tokens = model.check_tokens(tokens, shape=(len(images), "T"), why="one caption per image")
+    if tokens.shape[1] < 2:
+        raise ValueError(f"tokens must hold <start>, the words and <end> (T >= 2), got shape "
+                         f"{tuple(tokens.shape)}")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     generator = torch.Generator().manual_seed(as_number(seed, "seed", minimum=0, integer=True))
@@ -264,6 +313,7 @@ def greedy_decode(model: Captioner, images: torch.Tensor, *,
                   max_len: int = 20) -> list[list[int]]:
     """The most probable word at every step, fed back in, for a batch; ids without <end>."""
     max_len = as_number(max_len, "max_len", minimum=1, integer=True)
+    _check_model(model)
     model.eval()
     state = model.init_state(images)
     token = torch.full((len(images),), model.vocab.start, dtype=torch.int64)
@@ -274,6 +324,28 @@ def greedy_decode(model: Captioner, images: torch.Tensor, *,
         if (out[:, :t + 1] == model.vocab.end).any(dim=1).all():
             break  # every caption has ended
     return [_until(row.tolist(), model.vocab.end) for row in out]
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, Captioner):
+        raise TypeError(f"model must be a Captioner, got {type(model).__name__}")
+
+
+def _image(model: Captioner, image) -> torch.Tensor:
+    """One image [3, S, S] for the model, or a clear error."""
+    _check_model(model)
+    size = model.image_size
+    return as_tensor(image, "image", shape=(3, size, size), dtype=model.head.weight.dtype,
+                     why=f"one colour image of image_size {size}: for a batch, pass images[i]")
+
+
+def _ids(model: Captioner, ids) -> list[int]:
+    """A caption's word ids (no <start>), or a clear error."""
+    ids = as_array(ids, "ids", shape=(None,), dtype="int")
+    if ids.size and (ids.min() < 0 or ids.max() >= len(model.vocab)):
+        raise ValueError(f"ids must be word ids 0..{len(model.vocab) - 1}, got values from "
+                         f"{ids.min()} to {ids.max()}")
+    return ids.tolist()
 
 
 def _until(ids: list[int], end: int) -> list[int]:
@@ -294,9 +366,10 @@ def beam_step(scores, log_probs, width: int):
         ``(beam, word, score)``, each [width], best first: extension ``k`` is beam
         ``beam[k]`` followed by word ``word[k]``, with total log-probability ``score[k]``.
     """
-    scores = torch.as_tensor(as_array(scores, "scores", shape=(None,)))
-    log_probs = torch.as_tensor(as_array(log_probs, "log_probs", shape=(len(scores), None),
-                                         finite=False))
+    scores = torch.as_tensor(as_array(scores, "scores", shape=(None,), nonempty=True))
+    log_probs = as_array(log_probs, "log_probs", finite=False)
+    check_shape(log_probs, "log_probs", (len(scores), None), why="one row per beam of scores")
+    log_probs = torch.as_tensor(log_probs)
     if torch.isnan(log_probs).any() or (log_probs == math.inf).any():
         raise ValueError("log_probs must be log-probabilities: no NaN or +inf (-inf is a word "
                          "of probability 0)")
@@ -328,6 +401,7 @@ def beam_search(model: Captioner, image: torch.Tensor, *, width: int = 3,
     """
     width = as_number(width, "width", minimum=1, maximum=50, integer=True)
     max_len = as_number(max_len, "max_len", minimum=1, integer=True)
+    image = _image(model, image)
     vocab = model.vocab
     model.eval()
     state = model.init_state(image[None])
@@ -360,8 +434,9 @@ def step_probabilities(model: Captioner, image: torch.Tensor,
     Row ``t`` is the distribution from which word ``t`` was chosen (the last row: the word
     after the caption, ``<end>`` for a finished one).
     """
+    image, ids = _image(model, image), _ids(model, ids)
     model.eval()
-    tokens = torch.tensor([[model.vocab.start, *[int(i) for i in ids]]])
+    tokens = torch.tensor([[model.vocab.start, *ids]])
     return torch.softmax(model(image[None], tokens)[0], dim=-1)
 
 
@@ -369,13 +444,16 @@ def caption_log_probability(model: Captioner, image: torch.Tensor, ids: Sequence
                             finished: bool = True) -> float:
     """``log p(caption | image)``: the sum over its words (and ``<end>`` if ``finished``)."""
     probs = step_probabilities(model, image, ids)
-    words = [*map(int, ids), model.vocab.end] if finished else [int(i) for i in ids]
+    ids = _ids(model, ids)
+    words = [*ids, model.vocab.end] if finished else ids
     return float(torch.log(probs[torch.arange(len(words)), words]).sum())
 
 
 def caption_images(model: Captioner, images: torch.Tensor, *, width: int | None = None,
                    max_len: int = 20) -> list[str]:
     """Captions of images [N, 3, H, W]: greedy (``width=None``) or beam search of ``width``."""
+    _check_model(model)
+    images = model.check_images(images)
     if width is None:
         ids = greedy_decode(model, images, max_len=max_len)
     else:
@@ -413,7 +491,13 @@ def compose_scene(shapes: Sequence[Shape], *, size: int = 32, seed: int = 0,
     rng = np.random.default_rng(as_number(seed, "seed", minimum=0, integer=True))
     image = np.full((size, size, 3), 0.35, np.float32)
     owner = np.full((size, size), -1, np.int64)
+    if isinstance(shapes, str) or not isinstance(shapes, list | tuple):
+        raise TypeError(f"shapes must be a list of Shape(kind, colour, x, y, half), got "
+                        f"{type(shapes).__name__}")
     for k, s in enumerate(shapes):
+        if not isinstance(s, Shape):
+            raise TypeError(f"shapes[{k}] must be a Shape(kind, colour, x, y, half), got "
+                            f"{s!r:.60}")
         if s.kind not in SHAPES or s.colour not in COLOURS:
             raise ValueError(f"shapes[{k}] must have kind in {SHAPES} and colour in "
                              f"{tuple(COLOURS)}, got {s.kind!r}, {s.colour!r}")

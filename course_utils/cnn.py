@@ -15,7 +15,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_utils.validate import as_array, as_number, require_finite
+from course_utils.validate import as_array, as_labels, as_number, as_tensor
+
+__all__ = [
+    "LeNet5", "DeckCNN", "CCP", "ClassificationModel", "MLPClassifier", "upsample_digits",
+    "Digits32", "digits_32", "loaders", "shift_images", "random_shifts", "feature_maps",
+    "class_probabilities", "Trained", "train_classifier",
+]
 
 
 class LeNet5(nn.Module):
@@ -36,10 +42,13 @@ class LeNet5(nn.Module):
             nn.Linear(84, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1:] != (1, 32, 32):
-            raise ValueError(f"LeNet5 expects images N x 1 x 32 x 32, got {tuple(x.shape)}; "
-                             "use digits_32() or upsample 8x8 digits by 4")
-        return self.classifier(self.features(x))
+        return self.classifier(self.features(_lenet_input(self, x)))
+
+
+def _lenet_input(model: LeNet5, x) -> torch.Tensor:
+    return as_tensor(x, "x", shape=("N", 1, 32, 32), dtype=model.features[0].weight.dtype,
+                     why="LeNet5 takes images N x 1 x 32 x 32: use digits_32() or upsample 8x8 "
+                         "digits by 4")
 
 
 class DeckCNN(nn.Module):
@@ -56,6 +65,8 @@ class DeckCNN(nn.Module):
         self.fc2 = nn.Linear(120, classes)
 
     def forward(self, x):
+        x = as_tensor(x, "x", shape=("N", 3, 32, 32), dtype=self.conv1.weight.dtype,
+                      why="deck 002's CNN takes colour images 3 x 32 x 32", nonempty=True)
         in_size = x.shape[0]
         out = self.mp(F.relu(self.conv1(x)))
         out = self.mp(F.relu(self.conv2(out)))
@@ -76,6 +87,8 @@ class CCP(nn.Module):
         self.pool = nn.MaxPool2d(kernel_size=pool_kernel)
 
     def forward(self, x):
+        x = as_tensor(x, "x", shape=("N", self.conv1.in_channels, "H", "W"),
+                      dtype=self.conv1.weight.dtype, finite=False)  # NaN flows to the loss
         return self.pool(self.relu2(self.conv2(self.relu1(self.conv1(x)))))
 
 
@@ -94,6 +107,8 @@ class ClassificationModel(nn.Module):
         self.fc = nn.Linear(fc_inputs, num_classes)
 
     def forward(self, x):
+        x = as_tensor(x, "x", shape=("N", 3, "H", "W"), dtype=self.fc.weight.dtype,
+                      nonempty=True)
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(x.view(x.size(0), -1))
 
@@ -107,12 +122,17 @@ class MLPClassifier(nn.Module):
                                  nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, classes))
 
     def forward(self, x):
+        first = self.net[1]
+        x = as_tensor(x, "x", dtype=first.weight.dtype)
+        if x.ndim < 2 or x[:1].numel() != first.in_features:
+            raise ValueError(f"x must be a batch of N inputs of {first.in_features} values each "
+                             f"(e.g. N x 1 x side x side images), got shape {tuple(x.shape)}")
         return self.net(x)
 
 
 def upsample_digits(images, *, factor: int = 4) -> torch.Tensor:
     """8x8 digits [N, 8, 8] or [N, 1, 8, 8] in [0, 1] -> [N, 1, 8f, 8f], bilinear."""
-    x = torch.as_tensor(as_array(images, "images"), dtype=torch.float32)
+    x = torch.from_numpy(as_array(images, "images").astype(np.float32))
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4 or x.shape[1] != 1:
@@ -139,6 +159,9 @@ def digits_32(*, seed: int = 0) -> Digits32:
 
 def loaders(x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 64, shuffle: bool = True,
             seed: int = 0) -> DataLoader:
+    x = as_tensor(x, "x", nonempty=True)
+    y = as_labels(y, "y", n=len(x), why="one label per item of x")
+    batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
     g = torch.Generator().manual_seed(seed)
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=g)
 
@@ -147,7 +170,7 @@ def shift_images(x: torch.Tensor, dx: int, dy: int = 0) -> torch.Tensor:
     """Move images [N, C, H, W] right by dx and down by dy pixels, filling with 0."""
     dx = as_number(dx, "dx", integer=True)
     dy = as_number(dy, "dy", integer=True)
-    require_finite(x, "x")
+    x = as_tensor(x, "x", shape=("N", "C", "H", "W"))
     out = torch.zeros_like(x)
     h, w = x.shape[-2:]
     if abs(dx) >= w or abs(dy) >= h:
@@ -159,6 +182,8 @@ def shift_images(x: torch.Tensor, dx: int, dy: int = 0) -> torch.Tensor:
 
 def random_shifts(x: torch.Tensor, *, max_shift: int, seed: int = 0) -> torch.Tensor:
     """Data augmentation: each image moved by a random (dx, dy) in [-max_shift, max_shift]."""
+    x = as_tensor(x, "x", shape=("N", "C", "H", "W"), nonempty=True)
+    max_shift = as_number(max_shift, "max_shift", minimum=0, integer=True)
     g = torch.Generator().manual_seed(seed)
     shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=g)
     return torch.stack([shift_images(img[None], int(dx), int(dy))[0]
@@ -168,8 +193,11 @@ def random_shifts(x: torch.Tensor, *, max_shift: int, seed: int = 0) -> torch.Te
 @torch.no_grad()
 def feature_maps(model: LeNet5, x: torch.Tensor) -> dict[str, torch.Tensor]:
     """The output of each layer of ``model.features`` for images x: name -> [N, C, H, W]."""
+    if not isinstance(model, LeNet5):
+        raise TypeError(f"model must be a LeNet5 (its features are read layer by layer), got "
+                        f"{type(model).__name__}")
     model.eval()
-    maps, a = {}, x
+    maps, a = {}, _lenet_input(model, x)
     names = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"]
     for name, layer in zip(names, model.features, strict=True):
         a = layer(a)
@@ -197,10 +225,16 @@ def train_classifier(make_model, data: Digits32, *, epochs: int = 30, lr: float 
     standardised with the training set's mean and std. Same seed, same numbers."""
     from course_utils.training import fit
 
+    if not callable(make_model):
+        raise TypeError(f"make_model must be a function that builds the model (e.g. LeNet5), "
+                        f"got {type(make_model).__name__}")
+    epochs = as_number(epochs, "epochs", minimum=1, integer=True)
     torch.manual_seed(seed)
     model = make_model()
-    x = data.x_train if x_train is None else x_train
-    y = data.y_train if y_train is None else y_train
+    x = as_tensor(data.x_train if x_train is None else x_train, "x_train", nonempty=True,
+                  dtype=next(model.parameters()).dtype, why="like the model's weights")
+    y = as_labels(data.y_train if y_train is None else y_train, "y_train", n=len(x),
+                  why="one label per image of x_train")
     mean, std = float(data.x_train.mean()), float(data.x_train.std())
 
     def normalise(images):

@@ -12,6 +12,10 @@ from scipy import ndimage
 
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "local_contrast_normalise",
+]
+
 
 def local_contrast_normalise(image, *, sigma: float = 4.0, floor: float | None = None
                              ) -> np.ndarray:
@@ -19,7 +23,7 @@ def local_contrast_normalise(image, *, sigma: float = 4.0, floor: float | None =
 
     ``floor``: the smallest divisor (default: the mean local standard deviation).
     """
-    x = as_array(image, "image", shape=(None, None))
+    x = as_array(image, "image", shape=(None, None), nonempty=True)
     sigma = as_number(sigma, "sigma", minimum=0.1)
     centred = x - ndimage.gaussian_filter(x, sigma, mode="reflect")
     local_std = np.sqrt(ndimage.gaussian_filter(centred**2, sigma, mode="reflect"))

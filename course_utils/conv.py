@@ -15,16 +15,29 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.arithmetic import conv_output_size, pool_output_size
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "conv2d_loops", "ConvCache", "im2col", "im2col_loops", "conv2d_forward", "conv2d",
+    "conv2d_backward", "PoolCache", "max_pool2d_forward", "max_pool2d", "avg_pool2d_forward",
+    "avg_pool2d", "max_pool2d_backward", "avg_pool2d_backward", "convolve2d", "correlate2d",
+    "conv2d_backward_loops", "pool2d_loops",
+]
+
+
+_MINIMUM = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
 
 
 def _pair(v, name: str) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), never silently rounded."""
+    """An int or a pair of ints (height, width), never silently rounded, at least the
+    smallest value torch allows for ``name``."""
+    low = _MINIMUM.get(name)
     if isinstance(v, tuple | list):
         if len(v) != 2:
             raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-        return (as_number(v[0], name, integer=True), as_number(v[1], name, integer=True))
-    v = as_number(v, name, integer=True)
+        return (as_number(v[0], name, integer=True, minimum=low),
+                as_number(v[1], name, integer=True, minimum=low))
+    v = as_number(v, name, integer=True, minimum=low)
     return v, v
 
 
@@ -51,14 +64,15 @@ def _check_conv(x, weight, bias, *, transposed: bool = False):
         raise ValueError(f"{kind} weight is {layout}: weight {weight.shape} expects {c_in} "
                          f"input channels but x {x.shape} has {x.shape[1]}")
     if bias is not None:
-        bias = as_array(bias, "bias", shape=(c_out,))
+        bias = as_array(bias, "bias")
+        check_shape(bias, "bias", (c_out,), why=f"one per output channel of weight {weight.shape}")
     return x, weight, bias
 
 
-def _sizes(x, kh, kw, stride, padding, dilation):
+def _sizes(x_shape, kh, kw, stride, padding, dilation):
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    oh = conv_output_size(x.shape[2], kh, sh, ph, dh)
-    ow = conv_output_size(x.shape[3], kw, sw, pw, dw)
+    oh = conv_output_size(x_shape[2], kh, sh, ph, dh)
+    ow = conv_output_size(x_shape[3], kw, sw, pw, dw)
     return oh, ow
 
 
@@ -68,7 +82,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.nd
     stride, padding, dilation = (_pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     c_out, _, kh, kw = weight.shape
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     out = np.zeros((x.shape[0], c_out, oh, ow))
     for n in range(x.shape[0]):
@@ -119,9 +133,13 @@ def _pad(x, padding):
 def im2col(x, kh, kw, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Every receptive field of x [N, C, H, W] as a column: [N, C*KH*KW, OH*OW]."""
     x = _floats(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch N x C x H x W (4D), got shape {x.shape}; "
+                         "for one image use x[None]")
+    kh, kw = _kernel_sides(kh, kw, x.shape[2:])
     stride, padding, dilation = _pair(stride, "stride"), _pair(padding, "padding"), \
         _pair(dilation, "dilation")
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     n, c = x.shape[:2]
     return _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation).reshape(
         n, c * kh * kw, oh * ow)
@@ -131,7 +149,8 @@ def im2col_loops(image, kh: int, kw: int, stride: int = 1) -> np.ndarray:
     """im2col written out for one 2D image [H, W]: window number t (row-major over the
     output positions) becomes column t, read row by row: [KH*KW, OH*OW]. ``im2col`` does
     the same for a batch without loops, as a strided view (notebook 06 shows both)."""
-    image = as_array(image, "image", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kh, kw = _kernel_sides(kh, kw, image.shape)
     oh = conv_output_size(image.shape[0], kh, stride, 0)
     ow = conv_output_size(image.shape[1], kw, stride, 0)
     cols = np.zeros((kh * kw, oh * ow))
@@ -140,6 +159,12 @@ def im2col_loops(image, kh: int, kw: int, stride: int = 1) -> np.ndarray:
             window = image[i * stride:i * stride + kh, j * stride:j * stride + kw]
             cols[:, i * ow + j] = window.ravel()  # one receptive field -> one column
     return cols
+
+
+def _kernel_sides(kh, kw, size) -> tuple[int, int]:
+    """kh and kw as whole numbers from 1 to the image's height and width."""
+    kh = as_number(kh, "kh", minimum=1, maximum=size[0], integer=True)
+    return kh, as_number(kw, "kw", minimum=1, maximum=size[1], integer=True)
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
@@ -154,7 +179,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     c_out, c, kh, kw = weight.shape
     n = x.shape[0]
-    oh, ow = _sizes(x, kh, kw, stride, padding, dilation)
+    oh, ow = _sizes(x.shape, kh, kw, stride, padding, dilation)
     windows = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)
     cols = windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
     out = (weight.reshape(c_out, -1) @ cols).reshape(c_out, n, oh, ow).transpose(1, 0, 2, 3)
@@ -169,12 +194,25 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1) -> np.ndarray:
     return conv2d_forward(x, weight, bias, stride, padding, dilation)[0]
 
 
+def _dout(dout, expected: tuple[int, ...], forward: str) -> np.ndarray:
+    """dout as floats of exactly the forward's output shape, or a ValueError saying which
+    shape the forward (described in ``forward``) produced."""
+    dout = as_array(dout, "dout")
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the forward's output shape {expected} ({forward}), "
+                         f"got {dout.shape}: pass the gradient of the output this cache "
+                         "came with")
+    return dout
+
+
 def conv2d_backward(dout, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients (dx, dweight, dbias) of ``conv2d_forward`` given dout [N, C_out, OH, OW]."""
     n, c, h, w = cache.x_shape
     c_out, _, kh, kw = cache.weight.shape
-    dout = as_array(dout, "dout")
-    oh, ow = dout.shape[2], dout.shape[3]
+    oh, ow = _sizes(cache.x_shape, kh, kw, cache.stride, cache.padding, cache.dilation)
+    dout = _dout(dout, (n, c_out, oh, ow),
+                 f"x {tuple(cache.x_shape)}, weight {cache.weight.shape}, stride {cache.stride}, "
+                 f"padding {cache.padding}, dilation {cache.dilation}")
     d2 = dout.transpose(1, 0, 2, 3).reshape(c_out, n * oh * ow)
     db = dout.sum(axis=(0, 2, 3))  # each bias is added at every position
     dw = (d2 @ cache.cols.T).reshape(cache.weight.shape)
@@ -236,6 +274,15 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
 
 
+def _pool_dout(dout, cache: PoolCache) -> np.ndarray:
+    n, c, h, w = cache.x_shape
+    oh = pool_output_size(h, cache.kernel[0], cache.stride[0], cache.padding[0])
+    ow = pool_output_size(w, cache.kernel[1], cache.stride[1], cache.padding[1])
+    return _dout(dout, (n, c, oh, ow),
+                 f"x {tuple(cache.x_shape)}, kernel_size {cache.kernel}, stride {cache.stride}, "
+                 f"padding {cache.padding}")
+
+
 def _pool_backward(dcols, cache: PoolCache) -> np.ndarray:
     n, c, h, w = cache.x_shape
     (ph, pw), (kh, kw) = cache.padding, cache.kernel
@@ -249,7 +296,7 @@ def _pool_backward(dcols, cache: PoolCache) -> np.ndarray:
 
 def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """The gradient goes to each window's maximum, and nowhere else."""
-    dout = as_array(dout, "dout")
+    dout = _pool_dout(dout, cache)
     d = dout.reshape(dout.shape[0] * dout.shape[1], -1)
     dcols = np.zeros((d.shape[0], cache.kernel[0] * cache.kernel[1], d.shape[1]))
     np.put_along_axis(dcols, cache.index[:, None, :], d[:, None, :], axis=1)
@@ -258,7 +305,7 @@ def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """Each window's gradient is shared equally by its K_H x K_W inputs."""
-    dout = as_array(dout, "dout")
+    dout = _pool_dout(dout, cache)
     d = dout.reshape(dout.shape[0] * dout.shape[1], 1, -1)
     size = cache.kernel[0] * cache.kernel[1]
     return _pool_backward(np.repeat(d / size, size, axis=1), cache)
@@ -266,15 +313,15 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 def convolve2d(image, kernel, *, padding: int = 0) -> np.ndarray:
     """One 2D image [H, W] filtered by one kernel, true convolution (kernel flipped)."""
-    image = as_array(image, "image", shape=(None, None))
-    kernel = as_array(kernel, "kernel", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kernel = as_array(kernel, "kernel", shape=(None, None), nonempty=True)
     return conv2d(image[None, None], kernel[::-1, ::-1][None, None], padding=padding)[0, 0]
 
 
 def correlate2d(image, kernel, *, padding: int = 0, stride: int = 1) -> np.ndarray:
     """One 2D image filtered by one kernel as deep learning does it: no flip."""
-    image = as_array(image, "image", shape=(None, None))
-    kernel = as_array(kernel, "kernel", shape=(None, None))
+    image = as_array(image, "image", shape=(None, None), nonempty=True)
+    kernel = as_array(kernel, "kernel", shape=(None, None), nonempty=True)
     return conv2d(image[None, None], kernel[None, None], padding=padding, stride=stride)[0, 0]
 
 
@@ -284,8 +331,10 @@ def conv2d_backward_loops(dout, x, weight, stride=1, padding=0, dilation=1):
     x, weight, _ = _check_conv(x, weight, None)
     stride, padding, dilation = (_pair(v, n) for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
-    dout = as_array(dout, "dout")
     c_out, _, kh, kw = weight.shape
+    dout = _dout(dout, (x.shape[0], c_out, *_sizes(x.shape, kh, kw, stride, padding, dilation)),
+                 f"x {x.shape}, weight {weight.shape}, stride {stride}, padding {padding}, "
+                 f"dilation {dilation}")
     xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     dxp, dw = np.zeros_like(xp), np.zeros_like(weight)
     for n in range(x.shape[0]):

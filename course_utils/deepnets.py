@@ -15,7 +15,14 @@ import torch
 from torch import nn
 
 from course_utils.errors import unknown_name
-from course_utils.validate import as_number, require_finite
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "make_mlp", "linear_layers", "layer_gradient_norms", "activation_stds", "Curves",
+    "train_full_batch", "accuracy", "probabilities", "EnsembleResult", "ensemble_experiment",
+    "expected_initial_loss", "initial_loss", "layer_activations", "saturated_fraction",
+    "update_ratios", "split_train_val", "loader",
+]
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 INITS = ("default", "small", "large", "xavier", "he")
@@ -31,6 +38,8 @@ def make_mlp(depth: int, *, width: int = 64, activation: str = "relu", init: str
     ``"he"`` (Kaiming normal, std sqrt(2/fan_in)). Biases start at 0 except for default.
     """
     depth = as_number(depth, "depth", minimum=1, maximum=100, integer=True)
+    width, in_features, classes = (as_number(v, k, minimum=1, integer=True) for k, v in (
+        ("width", width), ("in_features", in_features), ("classes", classes)))
     dropout = as_number(dropout, "dropout", minimum=0.0, maximum=0.95)
     if activation not in ACTIVATIONS:
         raise unknown_name("activation", activation, ACTIVATIONS)
@@ -64,21 +73,36 @@ def _init(layer: nn.Linear, init: str) -> nn.Linear:
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
     return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 
-def _tensors(x, y) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
-    require_finite(x, "x")
-    y = torch.as_tensor(np.asarray(y), dtype=torch.long)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)} labels")
-    return x, y
+def _inputs(model: nn.Module, x, name: str = "x") -> torch.Tensor:
+    """x [N, ...] as a float64 tensor whose rows fit the model's first Linear layer."""
+    x = as_array(x, name, nonempty=True)
+    first = linear_layers(model)[:1]
+    if first and (x.ndim < 2 or x[0].size != first[0].in_features):
+        raise ValueError(f"{name} must be N rows of {first[0].in_features} features (the "
+                         f"model's in_features), got shape {x.shape}")
+    return torch.from_numpy(x)
+
+
+def _tensors(model: nn.Module, x, y, names=("x", "y")) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, y) as float64 inputs for ``model`` and int64 class labels, one per row of x."""
+    x = _inputs(model, x, names[0])
+    y = as_array(y, names[1], dtype="int")
+    check_shape(y, names[1], (len(x),), why=f"one label per row of {names[0]}")
+    classes = linear_layers(model)[-1].out_features if linear_layers(model) else None
+    if y.min() < 0 or (classes is not None and y.max() >= classes):
+        raise ValueError(f"{names[1]} must hold class labels 0..{(classes or 1) - 1} (the "
+                         f"model's outputs), got values from {y.min()} to {y.max()}")
+    return x, torch.from_numpy(y)
 
 
 def layer_gradient_norms(model: nn.Module, x, y) -> np.ndarray:
     """The norm of d loss / d W for every Linear layer, input side first (one full batch)."""
-    x, y = _tensors(x, y)
+    x, y = _tensors(model, x, y)
     model.zero_grad()
     nn.functional.cross_entropy(model(x), y).backward()
     return np.array([float(layer.weight.grad.norm()) for layer in linear_layers(model)])
@@ -87,7 +111,10 @@ def layer_gradient_norms(model: nn.Module, x, y) -> np.ndarray:
 @torch.no_grad()
 def activation_stds(model: nn.Module, x) -> np.ndarray:
     """Standard deviation of each hidden layer's output (after its activation)."""
-    a = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    a = _inputs(model, x)
+    if len(a) < 2:
+        raise ValueError(f"x must hold at least 2 rows to measure a standard deviation, got "
+                         f"{len(a)}")
     stds = []
     modules = list(model)
     for m in modules[:-1]:
@@ -112,15 +139,15 @@ def train_full_batch(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
     run in several calls with its state (momentum) kept; ``lr`` is then its own.
     ``track_accuracy=False`` records the loss only (accuracies nan): a cheaper step.
     """
-    x, y = _tensors(x, y)
+    x, y = _tensors(model, x, y)
     steps = as_number(steps, "steps", minimum=1, integer=True)
     lr = as_number(lr, "lr", minimum=0.0)
+    record_every = as_number(record_every, "record_every", minimum=1, integer=True)
     if isinstance(optimizer, torch.optim.Optimizer):
         opt, lr = optimizer, optimizer.param_groups[0]["lr"]
     else:
-        opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
-               torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
-    test = _tensors(x_test, y_test) if x_test is not None else None
+        opt = _optimizer(model, optimizer, lr)
+    test = _tensors(model, x_test, y_test, ("x_test", "y_test")) if x_test is not None else None
     curves = Curves([], [], [])
     for step in range(1, steps + 1):
         model.train()
@@ -139,9 +166,16 @@ def train_full_batch(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
     return curves
 
 
+def _optimizer(model: nn.Module, name: str, lr: float) -> torch.optim.Optimizer:
+    if name not in ("sgd", "adam"):
+        raise unknown_name("optimizer", name, ("sgd", "adam"))
+    return (torch.optim.Adam(model.parameters(), lr=lr) if name == "adam" else
+            torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+
+
 @torch.no_grad()
 def accuracy(model: nn.Module, x, y) -> float:
-    x, y = _tensors(x, y)
+    x, y = _tensors(model, x, y)
     was = model.training
     model.eval()
     out = float((model(x).argmax(1) == y).double().mean())
@@ -152,7 +186,7 @@ def accuracy(model: nn.Module, x, y) -> float:
 @torch.no_grad()
 def probabilities(model: nn.Module, x, *, train_mode: bool = False) -> np.ndarray:
     """Softmax outputs [N, C]; ``train_mode`` keeps dropout on (a random sub-network)."""
-    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    x = _inputs(model, x)
     was = model.training
     model.train(train_mode)
     p = torch.softmax(model(x), dim=1).numpy()
@@ -174,6 +208,10 @@ def ensemble_experiment(x, y, x_test, y_test, *, n: int = 5, repeats: int = 3,
                         steps: int = 150, depth: int = 1, width: int = 32,
                         lr: float = 0.05) -> EnsembleResult:
     """Train ``n`` networks from different seeds, average their probabilities; ``repeats`` times."""
+    n = as_number(n, "n", minimum=1, integer=True)
+    repeats = as_number(repeats, "repeats", minimum=1, integer=True)
+    _tensors(make_mlp(depth, width=width), x_test, y_test, ("x_test", "y_test"))
+    y_test = np.asarray(y_test)
     members, ensemble = [], []
     for r in range(repeats):
         probs, accs = [], []
@@ -197,7 +235,7 @@ def expected_initial_loss(classes: int) -> float:
 @torch.no_grad()
 def initial_loss(model: nn.Module, x, y) -> float:
     """Mean cross-entropy of ``model`` on (x, y) in eval mode, before any training."""
-    x, y = _tensors(x, y)
+    x, y = _tensors(model, x, y)
     was = model.training
     model.eval()
     loss = float(nn.functional.cross_entropy(model(x), y))
@@ -215,7 +253,7 @@ _SATURATED = {"tanh": lambda a: a.abs() > 0.97,
 @torch.no_grad()
 def layer_activations(model: nn.Module, x) -> list[np.ndarray]:
     """Every hidden layer's output (after its activation), input side first: [N, width] each."""
-    a = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    a = _inputs(model, x)
     out = []
     for m in list(model)[:-1]:
         a = m(a)
@@ -232,7 +270,7 @@ def saturated_fraction(activations: np.ndarray, activation: str) -> float:
     """
     if activation not in _SATURATED:
         raise unknown_name("activation", activation, _SATURATED)
-    a = torch.as_tensor(np.asarray(activations, dtype=np.float64))
+    a = torch.from_numpy(as_array(activations, "activations", nonempty=True))
     return float(_SATURATED[activation](a).double().mean())
 
 
@@ -244,12 +282,11 @@ def update_ratios(model: nn.Module, x, y, *, steps: int, lr: float = 0.05,
     std(W_after - W_before) / std(W_before), the size of the step relative to the weights
     (Karpathy's rule of thumb: around 1e-3; far below, the layer barely learns).
     """
-    x, y = _tensors(x, y)
+    x, y = _tensors(model, x, y)
     steps = as_number(steps, "steps", minimum=1, integer=True)
     lr = as_number(lr, "lr", minimum=0.0)
     weights = [layer.weight for layer in linear_layers(model)]
-    opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam" else
-           torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9))
+    opt = _optimizer(model, optimizer, lr)
     ratios = np.empty((steps, len(weights)))
     model.train()
     for step in range(steps):
@@ -277,15 +314,21 @@ def split_train_val(x, y, *, val_size: float = 0.2, seed: int = 0):
     val_size = as_number(val_size, "val_size", minimum=0.0, maximum=1.0)
     if not 0 < val_size < 1:
         raise ValueError(f"val_size must be strictly between 0 and 1, got {val_size}")
-    return train_test_split(np.asarray(x), np.asarray(y), test_size=val_size,
-                            random_state=int(seed), stratify=np.asarray(y))
+    x = as_array(x, "x", nonempty=True)
+    y = as_array(y, "y", dtype="int")
+    check_shape(y, "y", (len(x),), why="one label per row of x")
+    seed = as_number(seed, "seed", minimum=0, integer=True)
+    return train_test_split(x, y, test_size=val_size, random_state=seed, stratify=y)
 
 
 def loader(x, y, *, batch_size: int = 64, shuffle: bool = False, seed: int = 0):
     """A DataLoader over arrays x [N, ...] (float32) and y [N] (int64)."""
     from torch.utils.data import DataLoader, TensorDataset
 
-    data = TensorDataset(torch.as_tensor(np.asarray(x), dtype=torch.float32),
-                         torch.as_tensor(np.asarray(y), dtype=torch.long))
+    x = as_array(x, "x", nonempty=True)
+    y = as_array(y, "y", dtype="int")
+    check_shape(y, "y", (len(x),), why="one label per row of x")
+    batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
+    data = TensorDataset(torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y))
     generator = torch.Generator().manual_seed(int(seed)) if shuffle else None
-    return DataLoader(data, batch_size=int(batch_size), shuffle=shuffle, generator=generator)
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)

@@ -24,14 +24,30 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.boxes import _as_tensor, _check_boxes, _pairwise_iou, batched_nms, box_iou
+from course_utils.boxes import (
+    _as_tensor,
+    _check_boxes,
+    _check_scores,
+    _pairwise_iou,
+    batched_nms,
+    box_iou,
+)
+from course_utils.data.scenes import check_scene
 from course_utils.validate import (
     as_array,
     as_number,
+    as_tensor,
     check_shape,
     require_finite,
     require_non_decreasing,
 )
+
+__all__ = [
+    "default_boxes", "multi_scale_boxes", "match_anchors", "encode_boxes", "decode_boxes",
+    "roi_pool", "crop_and_resize", "match_detections", "PRCurve", "MAPResult",
+    "interpolated_ap", "voc_ap", "mean_average_precision", "scene_targets", "detection_dict",
+    "noisy_detections",
+]
 
 BELOW_LOW_THRESHOLD = -1  # matched to nothing: background
 BETWEEN_THRESHOLDS = -2  # ambiguous: ignored by the loss
@@ -97,6 +113,10 @@ def multi_scale_boxes(feature_sizes, image_size, *, scales: Sequence[Sequence[fl
 
     ``scales[k]`` are the scales of map ``feature_sizes[k]``: coarser maps get larger boxes.
     """
+    for name, value in (("feature_sizes", feature_sizes), ("scales", scales)):
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{name} must be a list with one entry per feature map, got "
+                            f"{type(value).__name__}")
     if len(scales) != len(feature_sizes):
         raise ValueError(f"one list of scales per feature map: {len(feature_sizes)} maps but "
                          f"{len(scales)} lists of scales")
@@ -126,7 +146,7 @@ def match_anchors(anchors: Tensor, gt_boxes: Tensor, *, high: float = 0.5, low: 
     high = as_number(high, "high", minimum=0.0, maximum=1.0)
     low = as_number(low, "low", minimum=0.0, maximum=high)
     anchors, gt_boxes = _check_boxes(anchors, "anchors"), _check_boxes(gt_boxes, "gt_boxes")
-    if len(gt_boxes) == 0:
+    if len(gt_boxes) == 0 or len(anchors) == 0:
         return torch.full((len(anchors),), BELOW_LOW_THRESHOLD, dtype=torch.int64)
     iou = box_iou(gt_boxes, anchors)  # [G, N]
     best_iou, matches = iou.max(dim=0)
@@ -279,9 +299,8 @@ def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -> T
     Returns:
         Tensor[K, C, oh, ow]; differentiable (the gradient goes to each bin's maximum).
     """
-    if not isinstance(input, Tensor) or input.ndim != 4:
-        raise ValueError(f"input must be a Tensor[N, C, H, W], got "
-                         f"{getattr(input, 'shape', type(input).__name__)}")
+    input = as_tensor(input, "input", shape=("N", "C", "H", "W"), nonempty=True,
+                      finite=False)  # a layer inside Fast R-CNN: NaN flows on to the loss
     oh, ow = _pair(output_size, "output_size")
     spatial_scale = as_number(spatial_scale, "spatial_scale", minimum=1e-6)
     rois = _rois(boxes, len(input), input.dtype)
@@ -326,11 +345,11 @@ def crop_and_resize(images: Tensor, boxes, size: int) -> Tensor:
     Returns:
         Tensor[K, C, size, size].
     """
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError(f"images must be a Tensor[N, C, H, W], got "
-                         f"{getattr(images, 'shape', type(images).__name__)}")
+    images = as_tensor(images, "images", shape=("N", "C", "H", "W"), nonempty=True)
     size = as_number(size, "size", minimum=1, integer=True)
     rois = _rois(boxes, len(images), images.dtype)
+    if len(rois) == 0:
+        return images.new_zeros(0, images.shape[1], size, size)
     height, width = images.shape[2:]
     x1, y1, x2, y2 = rois[:, 1:].unbind(1)
     theta = torch.zeros(len(rois), 2, 3, dtype=images.dtype)
@@ -383,8 +402,13 @@ def match_detections(boxes: Tensor, scores: Tensor, gt_boxes: Tensor,
         matched (ndarray[T, N], int): for threshold ``t`` and the ``n``-th detection in
             that order, the index of its ground-truth box, or -1 (a false positive).
     """
-    order = torch.sort(torch.as_tensor(scores), descending=True, stable=True).indices.numpy()
-    thresholds = np.asarray(iou_thresholds, dtype=np.float64)
+    boxes = _check_boxes(boxes, "boxes")
+    scores = _check_scores(scores, len(boxes))
+    gt_boxes = _check_boxes(gt_boxes, "gt_boxes")
+    thresholds = as_array(iou_thresholds, "iou_thresholds", shape=(None,))
+    if ((thresholds < 0) | (thresholds > 1)).any():
+        raise ValueError(f"iou_thresholds must lie in [0, 1], got {thresholds.tolist()}")
+    order = torch.sort(scores, descending=True, stable=True).indices.numpy()
     matched = np.full((len(thresholds), len(order)), -1, dtype=np.int64)
     if len(order) == 0 or len(gt_boxes) == 0:
         return order, matched
@@ -435,6 +459,7 @@ def interpolated_ap(recall: np.ndarray, precision: np.ndarray, *, points: int = 
     ``recall`` must be finite and non-decreasing (detections by decreasing score, as
     ``PRCurve`` holds them), with one precision per recall."""
     recall, precision = _pr_points(recall, precision)
+    points = as_number(points, "points", minimum=2, integer=True)
     if len(recall) == 0:
         return 0.0
     envelope = np.maximum.accumulate(precision[::-1])[::-1]  # best precision at >= recall
@@ -529,6 +554,10 @@ def mean_average_precision(predictions: list[dict], targets: list[dict], *,
 
 def scene_targets(scenes) -> list[dict]:
     """Ground truth of ``course_utils.data`` scenes as ``{"boxes", "labels"}`` dicts."""
+    if not isinstance(scenes, list | tuple):
+        raise TypeError(f"scenes must be a list of scenes from make_scenes, got "
+                        f"{type(scenes).__name__}")
+    scenes = [check_scene(s, f"scenes[{i}]") for i, s in enumerate(scenes)]
     return [{"boxes": torch.as_tensor(s.boxes), "labels": torch.as_tensor(s.labels)}
             for s in scenes]
 
@@ -538,7 +567,16 @@ def detection_dict(boxes: Tensor, scores: Tensor, labels: Tensor, *,
     """One image's detections as torchvision's dict, after per-class NMS unless ``nms_iou``
     is None (then as given); ``limit`` keeps the best that many. Every decoder here ends so.
     """
+    boxes = _as_tensor(boxes, "boxes")
+    check_shape(boxes, "boxes", (None, 4))
+    require_finite(boxes, "boxes")
+    scores = _check_scores(scores, len(boxes))
+    labels = torch.as_tensor(as_array(labels, "labels", dtype="int"))
+    check_shape(labels, "labels", (len(boxes),), why="one class label per box")
+    if limit is not None:
+        limit = as_number(limit, "limit", minimum=0, integer=True)
     if nms_iou is not None:
+        nms_iou = as_number(nms_iou, "nms_iou", minimum=0.0, maximum=1.0)
         kept = batched_nms(boxes, scores, labels, nms_iou)[:limit]
         boxes, scores, labels = boxes[kept], scores[kept], labels[kept]
     return {"boxes": boxes, "scores": scores, "labels": labels}
@@ -556,6 +594,16 @@ def noisy_detections(targets: list[dict], *, seed: int = 0, miss: float = 0.1,
     per image with low scores.
     """
     rng = np.random.default_rng(as_number(seed, "seed", minimum=0, integer=True))
+    miss, jitter, duplicates, wrong_class = (
+        as_number(v, k, minimum=0.0, maximum=m) for k, v, m in (
+            ("miss", miss, 1.0), ("jitter", jitter, None), ("duplicates", duplicates, 1.0),
+            ("wrong_class", wrong_class, 1.0)))
+    false_positives = as_number(false_positives, "false_positives", minimum=0.0)
+    num_classes = as_number(num_classes, "num_classes", minimum=1, integer=True)
+    image_size = as_number(image_size, "image_size", minimum=8.0)
+    if not isinstance(targets, list | tuple):
+        raise TypeError(f"targets must be a list of {{'boxes', 'labels'}} dicts, one per image, "
+                        f"got {type(targets).__name__}")
     out = []
     for i, t in enumerate(targets):
         gt_boxes, gt_labels = _target(t, i)

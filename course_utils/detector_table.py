@@ -17,9 +17,13 @@ from course_utils.detection import scene_targets
 from course_utils.detector_runs import evaluate, inference_ms, n_parameters
 from course_utils.detectors import _check_scenes
 
+__all__ = [
+    "compare_detectors",
+]
+
 # detector -> (steps, what it is); steps chosen for about 60 CPU s each (Fast R-CNN less)
 DETECTORS = {
-    "grid": (500, "single-shot grid detector (GridDetector, notebook 11)"),
+    "grid": (500, "single-shot grid detector (GridDetector, notebook 12)"),
     "fast_rcnn": (150, "Fast R-CNN on selective-search proposals (FastRCNN, notebook 11)"),
     "ssd": (400, "SSD, three maps 16/8/4 (course_utils.ssd)"),
     "yolo": (400, "YOLO v1 head and loss, 8 x 8 grid (course_utils.yolo)"),
@@ -78,7 +82,8 @@ def compare_detectors(train_scenes, val_scenes, *, detectors=tuple(DETECTORS),
         one dict per detector: ``detector``, ``description``, ``steps``, ``map50``, ``map``,
         ``train_cpu_s``, ``inference_ms`` (CPU, per scene), ``parameters``.
     """
-    train, val = _check_scenes(train_scenes), _check_scenes(val_scenes, "val_scenes")
+    train = _check_scenes(train_scenes, "train_scenes")
+    val = _check_scenes(val_scenes, "val_scenes")
     steps = dict(steps or {})
     unknown = (set(detectors) | set(steps)) - set(DETECTORS)
     if unknown:

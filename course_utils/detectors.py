@@ -1,4 +1,4 @@
-"""Detectors of notebook 11, each small enough to train on a CPU in seconds.
+"""Detectors of notebooks 11 and 12, each small enough to train on a CPU in seconds.
 
 1. ``LocalisationNet``: one object per image, a class head and a box head.
 2. R-CNN: ``CropClassifier`` scores warped crops of region proposals (or sliding windows).
@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_utils.boxes import _pairwise_iou
-from course_utils.data.scenes import Scene, scenes_to_tensors
+from course_utils.boxes import _check_boxes, _pairwise_iou
+from course_utils.data.scenes import Scene, check_scene, scenes_to_tensors
 from course_utils.detection import (
     crop_and_resize,
     decode_boxes,
@@ -33,7 +33,14 @@ from course_utils.detection import (
     roi_pool,
     scene_targets,
 )
-from course_utils.validate import as_number
+from course_utils.validate import as_number, as_tensor
+
+__all__ = [
+    "paired_iou", "TrainLog", "LocalisationNet", "train_localiser", "localise", "RegionSamples",
+    "region_samples", "CropClassifier", "train_crop_classifier", "rcnn_detect", "FastRCNN",
+    "train_fast_rcnn", "fast_rcnn_detect", "GridDetector", "grid_targets", "focal_loss",
+    "edge_iou_loss", "decode_grid", "detect", "DetectorRun", "train_detector", "padded_truth",
+]
 
 NUM_CLASSES = 3  # circle, square, triangle; 0 is background where a model needs it
 BOX_WEIGHTS = (10.0, 10.0, 5.0, 5.0)  # Faster R-CNN's weights for box offsets
@@ -51,10 +58,11 @@ def _optimiser(model: nn.Module, lr: float, steps: int):
 
 
 def _check_scenes(scenes, name: str = "scenes") -> list[Scene]:
-    scenes = list(scenes)
-    if not scenes or not all(isinstance(s, Scene) for s in scenes):
+    scenes = list(scenes) if isinstance(scenes, list | tuple) else scenes
+    if not isinstance(scenes, list) or not scenes or not all(
+            isinstance(s, Scene) for s in scenes):
         raise ValueError(f"{name} must be a non-empty list of scenes from make_scenes")
-    return scenes
+    return [check_scene(s, f"{name}[{i}]") for i, s in enumerate(scenes)]
 
 
 def _steps(steps, batch_size, lr) -> tuple[int, int, float]:
@@ -64,7 +72,10 @@ def _steps(steps, batch_size, lr) -> tuple[int, int, float]:
 
 
 def paired_iou(a: Tensor, b: Tensor) -> Tensor:
-    """IoU of ``a[i]`` with ``b[i]`` ("xyxy", Tensor[N, 4] each): differentiable, for losses."""
+    """IoU of ``a[i]`` with ``b[i]`` ("xyxy", Tensor[N, 4] each): differentiable, for losses.
+    NaN passes through (a diverged model's boxes give a NaN loss, not an error)."""
+    a = as_tensor(a, "a", shape=("N", 4), finite=False)
+    b = as_tensor(b, "b", shape=(len(a), 4), finite=False, why="one box per box of a")
     wh = (torch.min(a[:, 2:], b[:, 2:]) - torch.max(a[:, :2], b[:, :2])).clamp(min=0)
     inter = wh[:, 0] * wh[:, 1]
     union = ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter)
@@ -114,6 +125,7 @@ class LocalisationNet(nn.Module):
         self.classify, self.locate = nn.Linear(64, num_classes), nn.Linear(128, 4)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = _images(self, x, (self.image_size, self.image_size))
         features = self.features(x)
         cx, cy, w, h = (torch.sigmoid(self.locate(self.fc(features))) * self.image_size
                         ).unbind(1)
@@ -121,12 +133,38 @@ class LocalisationNet(nn.Module):
         return self.classify(features.amax(dim=(2, 3))), box
 
 
+def _images(model: nn.Module, x, size=("H", "W"), name: str = "x") -> Tensor:
+    """A batch of colour images [N, 3, H, W] in the model's dtype, or a clear error."""
+    return as_tensor(x, name, shape=("N", 3, *size), nonempty=True,
+                     dtype=next(model.parameters()).dtype,
+                     why="colour images, like the model's weights")
+
+
+def _model(model, kind: type, name: str = "model"):
+    if not isinstance(model, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {type(model).__name__}")
+    return model
+
+
+def _image_and_regions(model: nn.Module, image, regions) -> tuple[Tensor, Tensor]:
+    """One image [3, H, W] in the model's dtype and its regions ("xyxy" Tensor[K, 4])."""
+    image = as_tensor(image, "image", shape=(3, "H", "W"), dtype=next(model.parameters()).dtype,
+                      why="one colour image like the model's weights: for a batch, pass "
+                          "images[i]")
+    return image, _check_boxes(regions, "regions").to(image.dtype)
+
+
+def _no_detections(image: Tensor) -> dict:
+    return detection_dict(image.new_zeros(0, 4), image.new_zeros(0),
+                          torch.zeros(0, dtype=torch.int64))
+
+
 def train_localiser(scenes, *, steps: int = 300, batch_size: int = 32, lr: float = 3e-3,
                     seed: int = 0) -> tuple[LocalisationNet, TrainLog]:
     """Train ``LocalisationNet`` on one-object scenes: cross-entropy + (1 - IoU) + L1."""
     scenes = _check_scenes(scenes)
     if any(len(s.labels) != 1 for s in scenes):
-        raise ValueError("classification + localisation needs one object per scene: "
+        raise ValueError("scenes must hold one object each (classification + localisation): "
                          "make_scenes(..., n_objects=1)")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     images, _, boxes, labels = scenes_to_tensors(scenes)
@@ -173,7 +211,8 @@ def _train(model: nn.Module, batch_loss, *, steps: int, lr: float, seed: int,
 @torch.no_grad()
 def localise(model: LocalisationNet, scenes) -> tuple[np.ndarray, np.ndarray]:
     """Predicted labels (1..3) [N] and "xyxy" boxes [N, 4] for one-object scenes."""
-    logits, boxes = model.eval()(scenes_to_tensors(_check_scenes(scenes))[0])
+    images = scenes_to_tensors(_check_scenes(scenes))[0]
+    logits, boxes = _model(model, LocalisationNet).eval()(images)
     return logits.argmax(1).numpy() + 1, boxes.numpy()
 
 
@@ -239,7 +278,7 @@ class CropClassifier(nn.Module):
                                  nn.Linear(128, num_classes + 1))
 
     def forward(self, crops: Tensor) -> Tensor:
-        return self.net(crops)
+        return self.net(_images(self, crops, (CROP, CROP), "crops"))
 
 
 def _rois(image_index: Tensor, boxes: Tensor) -> Tensor:
@@ -278,9 +317,11 @@ def rcnn_detect(model: CropClassifier, image: Tensor, regions: Tensor, *,
                 score_threshold: float = 0.05, nms_iou: float | None = 0.3) -> dict:
     """R-CNN: warp every region of ``image`` [3, H, W] to 32 x 32, classify each crop, keep
     the confident ones, and remove duplicates with class-wise NMS."""
-    regions = torch.as_tensor(regions, dtype=torch.float32).reshape(-1, 4)
+    image, regions = _image_and_regions(_model(model, CropClassifier), image, regions)
+    if len(regions) == 0:
+        return _no_detections(image)
     crops = crop_and_resize(image[None], _rois(torch.zeros(len(regions)), regions), CROP)
-    probs = torch.softmax(model.eval()(crops), dim=1)
+    probs = torch.softmax(_model(model, CropClassifier).eval()(crops), dim=1)
     return _detections(regions, probs, score_threshold, nms_iou)
 
 
@@ -301,6 +342,9 @@ class FastRCNN(nn.Module):
 
     def forward(self, images: Tensor, rois: Tensor) -> tuple[Tensor, Tensor]:
         """``rois`` [K, 5] (image index, x1, y1, x2, y2) -> logits [K, 4], offsets [K, 4]."""
+        images = _images(self, images, name="images")
+        rois = as_tensor(rois, "rois", shape=("K", 5), dtype=images.dtype,
+                         why="(image index, x1, y1, x2, y2) per region")
         features = self.backbone(images)
         h = self.head(roi_pool(features, rois, self.POOL, 1 / self.STRIDE))
         return self.classify(h), self.regress(h)
@@ -312,7 +356,10 @@ def train_fast_rcnn(scenes, *, steps: int = 150, images_per_batch: int = 8,
     """Train ``FastRCNN`` on ``region_samples``: cross-entropy + smooth L1 on the offsets
     (``encode_boxes`` with Faster R-CNN's weights) of the object regions."""
     scenes = _check_scenes(scenes)
-    steps, images_per_batch, lr = _steps(steps, images_per_batch, lr)
+    steps, _, lr = _steps(steps, 1, lr)
+    images_per_batch = as_number(images_per_batch, "images_per_batch", minimum=1, integer=True)
+    regions_per_image = as_number(regions_per_image, "regions_per_image", minimum=1,
+                                  integer=True)
     images, samples = scenes_to_tensors(scenes)[0], region_samples(scenes, seed=seed)
     by_image = [torch.nonzero(samples.image == i).flatten() for i in range(len(scenes))]
     torch.manual_seed(seed)
@@ -338,8 +385,11 @@ def train_fast_rcnn(scenes, *, steps: int = 150, images_per_batch: int = 8,
 def fast_rcnn_detect(model: FastRCNN, image: Tensor, regions: Tensor, *,
                      score_threshold: float = 0.05, nms_iou: float | None = 0.3) -> dict:
     """Fast R-CNN: the feature map once, each region pooled from it, its box refined."""
-    regions = torch.as_tensor(regions, dtype=torch.float32).reshape(-1, 4)
-    logits, offsets = model.eval()(image[None], _rois(torch.zeros(len(regions)), regions))
+    image, regions = _image_and_regions(_model(model, FastRCNN), image, regions)
+    if len(regions) == 0:
+        return _no_detections(image)
+    logits, offsets = model.eval()(image[None],
+                                                     _rois(torch.zeros(len(regions)), regions))
     boxes = decode_boxes(offsets, regions, weights=BOX_WEIGHTS) if len(regions) else regions
     size = image.shape[-1]
     return _detections(boxes.clamp(0, size), torch.softmax(logits, dim=1), score_threshold,
@@ -369,6 +419,10 @@ class GridDetector(nn.Module):
             self.head.bias[:num_classes] = -2.2  # start near p = 0.1: most cells are empty
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = _images(self, x)
+        if x.shape[2] % self.STRIDE or x.shape[3] % self.STRIDE:
+            raise ValueError(f"x must have a height and width divisible by the stride "
+                             f"{self.STRIDE}, got {tuple(x.shape)}")
         out = self.head(self.body(x))
         return out[:, :self.num_classes], F.softplus(out[:, self.num_classes:])
 
@@ -376,6 +430,23 @@ class GridDetector(nn.Module):
 def _cell_centres(grid: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
     ys, xs = np.meshgrid(np.arange(grid) + 0.5, np.arange(grid) + 0.5, indexing="ij")
     return xs * stride, ys * stride
+
+
+def padded_truth(boxes, labels, num_classes: int = NUM_CLASSES) -> tuple[Tensor, Tensor]:
+    """Padded ground truth as ``scenes_to_tensors`` gives it, checked: boxes float
+    [N, K, 4] ("xyxy", finite) and integer labels [N, K] in 0..num_classes (0 = padding)."""
+    boxes = as_tensor(boxes, "boxes", shape=("N", "K", 4))
+    if not isinstance(labels, Tensor) or labels.is_floating_point() or labels.is_complex() or \
+            labels.dtype == torch.bool or tuple(labels.shape) != tuple(boxes.shape[:2]):
+        got = (f"{labels.dtype} {tuple(labels.shape)}" if isinstance(labels, Tensor)
+               else type(labels).__name__)
+        raise TypeError(f"labels must be an integer tensor {tuple(boxes.shape[:2])} (one class "
+                        f"id per box of boxes, 0 = padding), got {got}")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > num_classes):
+        raise ValueError(f"labels must be class ids 0..{num_classes} (0 = padding, "
+                         f"num_classes={num_classes}), got values from {int(labels.min())} to "
+                         f"{int(labels.max())}")
+    return boxes, labels.long()
 
 
 def grid_targets(boxes: Tensor, labels: Tensor, *, grid: int = 16, stride: int = 4,
@@ -394,6 +465,10 @@ def grid_targets(boxes: Tensor, labels: Tensor, *, grid: int = 16, stride: int =
         weight [N, g, g]: how much each cell's box counts (its Gaussian value; 0 outside
             objects), the nearest object's centre winning a contested cell.
     """
+    grid = as_number(grid, "grid", minimum=1, integer=True)
+    stride = as_number(stride, "stride", minimum=1, integer=True)
+    num_classes = as_number(num_classes, "num_classes", minimum=1, integer=True)
+    boxes, labels = padded_truth(boxes, labels, num_classes)
     b, lab = boxes.double().numpy(), labels.numpy()
     xs, ys = _cell_centres(grid, stride)  # [g, g]
     x1, y1, x2, y2 = (b[..., i, None, None] for i in range(4))  # [N, K, 1, 1]
@@ -422,7 +497,13 @@ def grid_targets(boxes: Tensor, labels: Tensor, *, grid: int = 16, stride: int =
 
 def focal_loss(logits: Tensor, heat: Tensor) -> Tensor:
     """CenterNet's focal loss: centres are positives, other cells negatives that count less
-    the closer they are to a centre (``(1 - heat)**4``); per object."""
+    the closer they are to a centre (``(1 - heat)**4``); per object. NaN logits (a diverged
+    model) give a NaN loss."""
+    logits = as_tensor(logits, "logits", shape=("N", "C", "H", "W"), finite=False)
+    heat = as_tensor(heat, "heat", shape=tuple(logits.shape), why="like logits")
+    if heat.numel() and (float(heat.min()) < 0 or float(heat.max()) > 1):
+        raise ValueError(f"heat must hold values in [0, 1] (1 at object centres), got "
+                         f"{float(heat.min()):g}..{float(heat.max()):g}")
     p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
     centre = heat.eq(1).float()
     positive = -torch.log(p) * (1 - p) ** 2 * centre
@@ -432,7 +513,11 @@ def focal_loss(logits: Tensor, heat: Tensor) -> Tensor:
 
 def edge_iou_loss(pred: Tensor, target: Tensor, weight: Tensor) -> Tensor:
     """``1 - IoU`` of boxes given as distances to their edges from the same point (FCOS),
-    weighted per cell."""
+    weighted per cell. NaN predictions (a diverged model) give a NaN loss."""
+    pred = as_tensor(pred, "pred", shape=("N", 4, "H", "W"), finite=False)
+    target = as_tensor(target, "target", shape=tuple(pred.shape), why="like pred")
+    n, _, h, w = pred.shape
+    weight = as_tensor(weight, "weight", shape=(n, h, w), why="one weight per cell of pred")
     pl, pt, pr, pb = pred.unbind(1)
     tl, tt, tr, tb = target.unbind(1)
     inter = (torch.min(pl, tl) + torch.min(pr, tr)) * (torch.min(pt, tt) + torch.min(pb, tb))
@@ -453,6 +538,12 @@ def decode_grid(heat_logits: Tensor, edges: Tensor, *, stride: int = 4,
     score_threshold = as_number(score_threshold, "score_threshold", minimum=0.0, maximum=1.0)
     if nms_iou is not None:
         nms_iou = as_number(nms_iou, "nms_iou", minimum=0.0, maximum=1.0)
+    stride = as_number(stride, "stride", minimum=1, integer=True)
+    top_k = as_number(top_k, "top_k", minimum=1, integer=True)
+    heat_logits = as_tensor(heat_logits, "heat_logits", shape=("N", "C", "G", "G"))
+    n, _, g, _ = heat_logits.shape
+    edges = as_tensor(edges, "edges", shape=(n, 4, g, g), why="left, top, right, bottom per "
+                                                              "cell of heat_logits")
     scores = torch.sigmoid(heat_logits)
     n, c, g, _ = scores.shape
     xs, ys = (torch.tensor(a, dtype=torch.float32).flatten() for a in _cell_centres(g, stride))
@@ -472,7 +563,7 @@ def decode_grid(heat_logits: Tensor, edges: Tensor, *, stride: int = 4,
 @torch.no_grad()
 def detect(model: GridDetector, images: Tensor, **kwargs) -> list[dict]:
     """Run the detector on images [N, 3, H, W]; keyword arguments go to ``decode_grid``."""
-    heat, edges = model.eval()(images)
+    heat, edges = _model(model, GridDetector).eval()(_images(model, images, name="images"))
     return decode_grid(heat, edges, stride=model.STRIDE, **kwargs)
 
 
@@ -495,10 +586,11 @@ def train_detector(train_scenes, val_scenes, *, steps: int = 500, batch_size: in
     """Train ``GridDetector`` for ``steps`` steps (random left-right flips), measuring
     held-out mAP@0.5 and mAP@[.5:.95] every ``eval_every`` steps (not counted as training
     time)."""
-    train_scenes, val_scenes = _check_scenes(train_scenes), _check_scenes(val_scenes, "val_scenes")
+    train_scenes = _check_scenes(train_scenes, "train_scenes")
+    val_scenes = _check_scenes(val_scenes, "val_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     heat, edges, weight = grid_targets(boxes, labels, grid=images.shape[-1] // GridDetector.STRIDE)
     val_images, val_targets = scenes_to_tensors(val_scenes)[0], scene_targets(val_scenes)
     torch.manual_seed(seed)

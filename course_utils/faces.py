@@ -1,4 +1,4 @@
-"""MTCNN: a real, pretrained face detector that runs offline on a CPU (notebook 11).
+"""MTCNN: a real, pretrained face detector that runs offline on a CPU (notebook 12).
 
 Zhang et al. 2016, "Joint Face Detection and Alignment using Multi-task Cascaded
 Convolutional Networks": the decks' detection ideas in one working system.
@@ -30,6 +30,12 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import batched_nms, nms
 
+from course_utils.validate import as_number, as_tensor
+
+__all__ = [
+    "PNet", "RNet", "ONet", "mtcnn_nets", "Stage", "Faces", "pyramid_scales", "detect_faces",
+]
+
 THRESHOLDS = (0.6, 0.7, 0.7)  # P-Net, R-Net, O-Net face scores (the paper's code)
 FACTOR = 0.709  # pyramid step: each scale is 0.709 of the last (about 1/sqrt(2))
 MIN_FACE = 20
@@ -39,6 +45,16 @@ def _flatten_whc(x: torch.Tensor) -> torch.Tensor:
     # The original models were trained on transposed images: flatten in (W, H, C) order.
     # A plain x.flatten(1) loads with strict=True and finds 23 false faces on the astronaut.
     return x.permute(0, 3, 2, 1).flatten(1)
+
+
+def _net_input(net: nn.Module, x, size: tuple, why: str) -> torch.Tensor:
+    """Normalised colour images [N, 3, *size] in the net's dtype, or a clear error."""
+    x = as_tensor(x, "x", shape=("N", 3, *size), dtype=net.conv1.weight.dtype,
+                  why=f"{why}, normalised colour images like the weights")
+    if min(x.shape[2:]) < 12:
+        raise ValueError(f"x must be at least 12 x 12 pixels (P-Net's window), got "
+                         f"{tuple(x.shape)}")
+    return x
 
 
 class PNet(nn.Module):
@@ -53,6 +69,7 @@ class PNet(nn.Module):
         self.conv4_1, self.conv4_2 = nn.Conv2d(32, 2, 1), nn.Conv2d(32, 4, 1)
 
     def forward(self, x):
+        x = _net_input(self, x, ("H", "W"), "P-Net reads any size from 12 x 12 up")
         x = self.pool1(self.prelu1(self.conv1(x)))
         x = self.prelu3(self.conv3(self.prelu2(self.conv2(x))))
         return self.conv4_2(x), self.conv4_1(x).softmax(dim=1)
@@ -72,6 +89,7 @@ class RNet(nn.Module):
         self.dense5_1, self.dense5_2 = nn.Linear(128, 2), nn.Linear(128, 4)
 
     def forward(self, x):
+        x = _net_input(self, x, (24, 24), "R-Net reads 24 x 24 crops")
         x = self.pool1(self.prelu1(self.conv1(x)))
         x = self.pool2(self.prelu2(self.conv2(x)))
         x = self.prelu4(self.dense4(_flatten_whc(self.prelu3(self.conv3(x)))))
@@ -95,6 +113,7 @@ class ONet(nn.Module):
         self.dense6_3 = nn.Linear(256, 10)
 
     def forward(self, x):
+        x = _net_input(self, x, (48, 48), "O-Net reads 48 x 48 crops")
         x = self.pool1(self.prelu1(self.conv1(x)))
         x = self.pool2(self.prelu2(self.conv2(x)))
         x = self.pool3(self.prelu3(self.conv3(x)))
@@ -137,6 +156,9 @@ class Faces(NamedTuple):
 def pyramid_scales(height: int, width: int, *, min_face_size: float = MIN_FACE,
                    factor: float = FACTOR) -> list[float]:
     """Scales at which P-Net's 12-px window covers faces from ``min_face_size`` px upwards."""
+    height = as_number(height, "height", minimum=1, integer=True)
+    width = as_number(width, "width", minimum=1, integer=True)
+    _check_settings(min_face_size, THRESHOLDS, factor)
     scale, side, scales = 12.0 / min_face_size, min(height, width) * 12.0 / min_face_size, []
     while side >= 12:
         scales.append(scale)
@@ -148,7 +170,7 @@ def _prepare(image) -> torch.Tensor:
     """(H, W, 3) RGB (uint8 0..255, or float 0..1), grayscale or RGBA -> (1, 3, H, W) float."""
     from course_utils.validate import as_array
 
-    image = as_array(image, "image")
+    image = as_array(image, "image", nonempty=True)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
     if image.ndim != 3 or image.shape[-1] not in (3, 4):
@@ -295,6 +317,9 @@ def detect_faces(image, *, min_face_size: float = MIN_FACE,
     img = _prepare(image)
     started = time.perf_counter()
     scales = pyramid_scales(*img.shape[-2:], min_face_size=min_face_size, factor=factor)
+    if cache is not None and not isinstance(cache, dict):
+        raise TypeError(f"cache must be a dict kept by the caller for one image, or None, got "
+                        f"{type(cache).__name__}")
     memo = {} if cache is None else cache  # net outputs by the settings they depend on
     key = ("P-Net", tuple(scales))
     if key not in memo:

@@ -19,6 +19,11 @@ import numpy as np
 
 from course_utils.validate import as_array, as_number, check_shape
 
+__all__ = [
+    "numerical_gradient", "relative_error", "verdict", "GradReport", "compare",
+    "assert_grad_close",
+]
+
 
 def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
                        dout=None, h: float = 1e-5) -> np.ndarray:
@@ -31,14 +36,21 @@ def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
         dout: upstream gradient, the shape of f(x) (None: f returns a scalar).
         h: the step; 1e-5 balances truncation (h^2) and rounding (eps / h) in float64.
     """
-    if isinstance(x, np.ndarray) and x.dtype != np.float64:
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and str(dtype) not in ("float64", "torch.float64"):
         raise ValueError(
             f"x must be a float64 array, got dtype {x.dtype}: the probes x +- h are written into "
             f"x itself, and a {x.dtype} array cannot hold them exactly (or a copy would be "
             "perturbed that f never reads). Convert once, x = x.astype(np.float64), and let f "
             "read that array")
     x = as_array(x, "x")
+    if not x.flags.writeable:
+        raise ValueError("x is read-only, but the probes x +- h are written into x itself (f "
+                         "may read x from outside): pass a writable copy, x = x.copy(), and "
+                         "let f read that array")
     h = as_number(h, "h", minimum=1e-12)
+    if dout is not None:
+        dout = as_array(dout, "dout")
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -49,6 +61,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x, *,
             minus = np.asarray(f(x), dtype=np.float64)
         finally:
             x[i] = old  # the caller's array comes back unchanged, even when f raises
+        if dout is not None and plus.shape != dout.shape:
+            raise ValueError(f"dout must have the shape of f(x), {plus.shape} (x {x.shape}), "
+                             f"got {dout.shape}")
         diff = plus - minus if dout is None else (plus - minus) * dout
         grad[i] = np.sum(diff) / (2 * h)
     return grad
@@ -61,7 +76,7 @@ def relative_error(a, b) -> float:
     Read the result with ``verdict``.
     """
     a, b = as_array(a, "a"), as_array(b, "b")
-    check_shape(b, "b", a.shape)
+    check_shape(b, "b", a.shape, like="a")
     if not a.size:
         return 0.0
     scale = np.maximum(np.abs(a), np.abs(b))
@@ -107,7 +122,7 @@ def compare(name: str, analytic, reference, *, rtol: float = 1e-6, atol: float =
     """Compare two gradients as nn-zero-to-hero's ``cmp`` does: exact, close, max diff."""
     a = as_array(analytic, f"{name} (analytic)")
     r = as_array(reference, f"{name} (reference)")
-    check_shape(a, f"{name} (analytic)", r.shape)
+    check_shape(r, f"{name} (reference)", a.shape, like=f"{name} (analytic)")
     return GradReport(name, bool(np.array_equal(a, r)),
                       bool(np.allclose(a, r, rtol=rtol, atol=atol)),
                       float(np.max(np.abs(a - r))) if a.size else 0.0, relative_error(a, r))

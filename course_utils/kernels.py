@@ -10,7 +10,11 @@ import numpy as np
 
 from course_utils.conv import correlate2d
 from course_utils.errors import unknown_name
-from course_utils.validate import as_array
+from course_utils.validate import as_array, as_number
+
+__all__ = [
+    "get_kernel", "apply_kernel", "gradient_magnitude", "filter_image", "shrink",
+]
 
 
 def _gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
@@ -40,11 +44,12 @@ def get_kernel(name: str) -> np.ndarray:
 
 def apply_kernel(gray, name_or_kernel) -> np.ndarray:
     """Filter a grayscale image [H, W] with a named kernel (or an array), same size out."""
-    gray = as_array(gray, "gray", shape=(None, None))
+    gray = as_array(gray, "gray", shape=(None, None), nonempty=True)
     kernel = get_kernel(name_or_kernel) if isinstance(name_or_kernel, str) else as_array(
-        name_or_kernel, "kernel", shape=(None, None))
+        name_or_kernel, "name_or_kernel", shape=(None, None))
     if kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
-        raise ValueError(f"kernel must have odd sides to be centred, got {kernel.shape}")
+        raise ValueError(f"the kernel (name_or_kernel) must have odd sides to be centred, got "
+                         f"{kernel.shape}")
     pad_h, pad_w = kernel.shape[0] // 2, kernel.shape[1] // 2
     padded = np.pad(gray, ((pad_h, pad_h), (pad_w, pad_w)))
     return correlate2d(padded, kernel)
@@ -98,7 +103,8 @@ def filter_image(gray, kernel, *, normalise: bool = False, absolute: bool = Fals
 
 def shrink(gray, max_side: int) -> np.ndarray:
     """``gray`` [H, W] resized (anti-aliased) so its longer side is at most ``max_side``."""
-    gray = as_array(gray, "gray", shape=(None, None))
+    gray = as_array(gray, "gray", shape=(None, None), nonempty=True)
+    max_side = as_number(max_side, "max_side", minimum=1, integer=True)
     scale = max_side / max(gray.shape)
     if scale >= 1:
         return gray.copy()

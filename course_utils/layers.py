@@ -15,6 +15,13 @@ import numpy as np
 from course_utils.activations import get_activation
 from course_utils.validate import as_array, check_shape
 
+__all__ = [
+    "LinearCache", "linear_forward", "linear_backward", "ActivationCache", "activation_forward",
+    "activation_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward",
+    "tanh_backward", "relu_forward", "relu_backward", "softmax", "softmax_cross_entropy", "mse",
+    "half_squared_error", "softmax_backward",
+]
+
 
 class LinearCache(NamedTuple):
     x: np.ndarray
@@ -56,7 +63,7 @@ def activation_forward(z, name: str, *, alpha: float | None = None):
 def activation_backward(dout, cache: ActivationCache) -> np.ndarray:
     """``dz = dout * f'(z)``: the local derivative times the upstream gradient."""
     dout = as_array(dout, "dout")
-    check_shape(dout, "dout", cache.z.shape)
+    check_shape(dout, "dout", cache.z.shape, like="the cached z")
     return dout * get_activation(cache.name).df(cache.z, cache.alpha)  # chain rule
 
 
@@ -89,6 +96,9 @@ def relu_backward(dout, cache: ActivationCache) -> np.ndarray:
 def softmax(z, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax: subtracting the max changes nothing but avoids overflow."""
     z = as_array(z, "z")
+    if not isinstance(axis, int | np.integer) or not -z.ndim <= axis < max(z.ndim, 1):
+        raise ValueError(f"axis must be an axis of z, from {-z.ndim} to {z.ndim - 1} for z of "
+                         f"shape {z.shape}, got {axis!r}")
     if z.ndim == 0 or z.shape[axis] == 0:
         raise ValueError(f"z must have at least one score along axis {axis} (softmax over "
                          f"nothing is undefined), got shape {z.shape}")
@@ -97,7 +107,8 @@ def softmax(z, axis: int = -1) -> np.ndarray:
 
 
 def _labels(y, n: int, classes: int) -> np.ndarray:
-    y = as_array(y, "y", shape=(n,), dtype="int")
+    y = as_array(y, "y", dtype="int")
+    check_shape(y, "y", (n,), why="one label per row of scores")
     if y.size and (y.min() < 0 or y.max() >= classes):
         raise ValueError(f"labels y must be class indices in 0..{classes - 1}, got values "
                          f"from {y.min()} to {y.max()}")
@@ -106,7 +117,7 @@ def _labels(y, n: int, classes: int) -> np.ndarray:
 
 def softmax_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of softmax(scores) [N, C] for labels y [N], and d loss / d scores."""
-    scores = as_array(scores, "scores", shape=(None, None))
+    scores = as_array(scores, "scores", shape=(None, None), nonempty=True)
     y = _labels(y, len(scores), scores.shape[1])
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -119,9 +130,9 @@ def softmax_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
 
 def mse(pred, target) -> tuple[float, np.ndarray]:
     """Mean squared error over all entries, and d loss / d pred."""
-    pred = as_array(pred, "pred")
+    pred = as_array(pred, "pred", nonempty=True)  # the mean of no entries is undefined
     target = as_array(target, "target")
-    check_shape(target, "target", pred.shape)
+    check_shape(target, "target", pred.shape, like="pred")
     diff = pred - target
     return float(np.mean(diff**2)), 2 * diff / diff.size  # d mean(d^2) / d pred
 
@@ -134,7 +145,7 @@ def half_squared_error(pred, target) -> tuple[float, np.ndarray]:
     """
     pred = as_array(pred, "pred")
     target = as_array(target, "target")
-    check_shape(target, "target", pred.shape)
+    check_shape(target, "target", pred.shape, like="pred")
     diff = pred - target
     return float(0.5 * np.sum(diff**2)), diff
 
@@ -143,5 +154,5 @@ def softmax_backward(dout, p) -> np.ndarray:
     """Gradient through softmax rows: ``dz = p * (dout - sum(dout * p))`` (its Jacobian)."""
     p = as_array(p, "p")
     dout = as_array(dout, "dout")
-    check_shape(dout, "dout", p.shape)
+    check_shape(dout, "dout", p.shape, like="p")
     return p * (dout - np.sum(dout * p, axis=-1, keepdims=True))

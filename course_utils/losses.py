@@ -20,9 +20,9 @@ cross_entropy = softmax_cross_entropy  # (scores [N, C], labels [N]) -> (loss, d
 
 def l1_loss(pred, target) -> tuple[float, np.ndarray]:
     """Mean absolute error and its (sub)gradient sign(pred - target) / n (0 at a tie, as torch)."""
-    pred = as_array(pred, "pred")
+    pred = as_array(pred, "pred", nonempty=True)  # the mean of no entries is undefined
     target = as_array(target, "target")
-    check_shape(target, "target", pred.shape)
+    check_shape(target, "target", pred.shape, like="pred")
     diff = pred - target
     return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
 
@@ -33,9 +33,9 @@ def binary_cross_entropy(p, y) -> tuple[float, np.ndarray]:
     Logs are clamped at -100 as torch's ``F.binary_cross_entropy`` does, so p = 0 or 1 gives a
     large finite loss instead of inf.
     """
-    p = as_array(p, "p")
+    p = as_array(p, "p", nonempty=True)  # the mean of no entries is undefined
     y = as_array(y, "y")
-    check_shape(y, "y", p.shape)
+    check_shape(y, "y", p.shape, like="p")
     for name, v in (("p", p), ("y", y)):
         if v.size and (v.min() < 0 or v.max() > 1):
             raise ValueError(f"{name} must hold probabilities in [0, 1], got values from "

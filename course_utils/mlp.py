@@ -24,7 +24,12 @@ from course_utils.layers import (
     softmax,
     softmax_cross_entropy,
 )
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "Layer", "init_layers", "MLP", "xor_network", "collapse_linear", "forward_stack", "Fit1D",
+    "fit_1d", "tent", "sawtooth", "count_linear_pieces", "PlaygroundRun",
+]
 
 
 class Layer(NamedTuple):
@@ -38,7 +43,7 @@ def init_layers(sizes: list[int], *, seed: int = 0, activation: str = "tanh") ->
         raise ValueError(f"sizes must be at least two positive ints (inputs ... outputs), "
                          f"got {sizes}")
     get_activation(activation)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_number(seed, "seed", minimum=0, integer=True))
     gain = 2.0 if activation in ("relu", "leaky_relu", "prelu", "elu") else 1.0
     return [Layer(rng.normal(0, np.sqrt(gain / d_in), size=(d_in, d_out)), np.zeros(d_out))
             for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
@@ -90,8 +95,19 @@ class MLP:
             delta = da
         return grads[::-1]
 
+    def _data(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """x [N, inputs] (N >= 1) and class labels y [N] in 0..classes-1, or a clear error."""
+        x = as_array(x, "x", shape=(None, self.sizes[0]), nonempty=True)
+        y = as_array(y, "y", dtype="int")
+        check_shape(y, "y", (len(x),), why="one label per row of x")
+        if y.min() < 0 or y.max() >= self.sizes[-1]:
+            raise ValueError(f"y must hold class labels 0..{self.sizes[-1] - 1}, got values "
+                             f"from {y.min()} to {y.max()}")
+        return x, y
+
     def loss_and_grads(self, x, y) -> tuple[float, list[Layer]]:
         """Cross-entropy (+ L2 penalty) on (x, y) and its gradient for every layer."""
+        x, y = self._data(x, y)
         with np.errstate(over="ignore", invalid="ignore"):
             scores, caches = self.forward(x)
         if not np.isfinite(scores).all():
@@ -104,11 +120,11 @@ class MLP:
 
     def step(self, x, y) -> float:
         """One gradient-descent step on a mini-batch drawn from (x, y); returns its loss."""
-        x = as_array(x, "x", shape=(None, self.sizes[0]))
+        x, y = self._data(x, y)
         n = len(x)
         if self.batch_size is not None and self.batch_size < n:
             rows = self.rng.choice(n, self.batch_size, replace=False)
-            x, y = x[rows], np.asarray(y)[rows]
+            x, y = x[rows], y[rows]
         loss, grads = self.loss_and_grads(x, y)
         if not np.isfinite(loss) or loss > 1e6:  # cross-entropy starts near log(classes)
             raise FloatingPointError(f"the loss reached {loss:.3g} at step {self.steps + 1}: "
@@ -126,9 +142,11 @@ class MLP:
         return self.forward(x)[0].argmax(axis=1)
 
     def accuracy(self, x, y) -> float:
-        return float(np.mean(self.predict(x) == np.asarray(y)))
+        x, y = self._data(x, y)
+        return float(np.mean(self.predict(x) == y))
 
     def loss(self, x, y) -> float:
+        x, y = self._data(x, y)
         return softmax_cross_entropy(self.forward(x)[0], y)[0]
 
     def n_parameters(self) -> int:
@@ -159,6 +177,7 @@ def xor_network(x) -> dict[str, np.ndarray]:
 
 def collapse_linear(layers: list[Layer]) -> Layer:
     """The single linear map equal to a stack of linear layers: W = W1 W2 ..., b folded in."""
+    layers = _check_layers(layers)
     w, b = layers[0].w, layers[0].b
     for layer in layers[1:]:
         w, b = w @ layer.w, b @ layer.w + layer.b  # (x W1 + b1) W2 + b2 = x W1W2 + (b1W2 + b2)
@@ -166,13 +185,35 @@ def collapse_linear(layers: list[Layer]) -> Layer:
 
 
 def forward_stack(layers: list[Layer], x, *, activation: str | None = None) -> np.ndarray:
-    """Apply layers in turn, with ``activation`` between them (None: purely linear)."""
+    """Apply layers in turn, with ``activation`` between them (None: purely linear).
+
+    x: [..., D_in], one point or any batch shape (the layers act on the last axis).
+    """
+    layers = _check_layers(layers)
     a = as_array(x, "x")
+    if a.ndim == 0 or a.shape[-1] != layers[0].w.shape[0]:
+        raise ValueError(f"x must have {layers[0].w.shape[0]} features on its last axis (the "
+                         f"D_in of layers[0].w {layers[0].w.shape}), got shape {a.shape}")
     for i, layer in enumerate(layers):
         a = a @ layer.w + layer.b
         if activation is not None and i < len(layers) - 1:
             a = get_activation(activation).f(a, get_activation(activation).alpha)
     return a
+
+
+def _check_layers(layers) -> list[Layer]:
+    """``layers`` as Layers of finite floats whose sizes chain (w [D_in, D_out], b [D_out])."""
+    if isinstance(layers, Layer) or not isinstance(layers, list | tuple) or not layers:
+        raise TypeError(f"layers must be a non-empty list of Layer(w, b), got "
+                        f"{type(layers).__name__}")
+    out = []
+    for i, layer in enumerate(layers):
+        w = as_array(layer[0], f"layers[{i}].w", shape=(None, None))
+        if i and w.shape[0] != out[-1].w.shape[1]:
+            raise ValueError(f"layers[{i}].w must have {out[-1].w.shape[1]} rows, the outputs "
+                             f"of layers[{i - 1}], got shape {w.shape}")
+        out.append(Layer(w, as_array(layer[1], f"layers[{i}].b", shape=(w.shape[1],))))
+    return out
 
 
 # -- universal approximation ------------------------------------------------------------------
@@ -193,6 +234,9 @@ def fit_1d(target, hidden: int, *, n: int = 200, steps: int = 3000, lr: float = 
     Returns the fit on a grid and its max / RMS error. Used for the error-vs-width curve.
     """
     hidden = as_number(hidden, "hidden", minimum=1, integer=True)
+    n = as_number(n, "n", minimum=2, integer=True)
+    steps = as_number(steps, "steps", minimum=1, integer=True)
+    lr = as_number(lr, "lr", minimum=0.0)
     x = np.linspace(-1, 1, n)[:, None]
     y = as_array(target(x[:, 0]), "target(x)", shape=(n,))[:, None]
     layers = init_layers([1, hidden, 1], seed=seed, activation=activation)
@@ -236,7 +280,12 @@ def sawtooth(x, depth: int) -> np.ndarray:
 
 def count_linear_pieces(y, x) -> int:
     """How many straight pieces a piecewise-linear curve y(x), sampled finely, is made of."""
-    x, y = as_array(x, "x"), as_array(y, "y")
+    x = as_array(x, "x", shape=(None,))
+    y = as_array(y, "y")
+    check_shape(y, "y", x.shape, like="x")
+    if len(x) < 2 or np.any(np.diff(x) <= 0):
+        raise ValueError("x must hold at least two samples in increasing order (y sampled "
+                         "along x)")
     slope = np.diff(y) / np.diff(x)
     changes = np.abs(np.diff(slope)) > 1e-6 * max(1.0, np.abs(slope).max())
     # a kink between two samples shows as two slope changes in a row: count it once

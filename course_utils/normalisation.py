@@ -11,7 +11,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_utils.validate import require_finite
+from course_utils.validate import as_tensor, require_finite
+
+__all__ = [
+    "BatchNorm2d",
+]
 
 
 class BatchNorm2d(nn.Module):
@@ -26,12 +30,13 @@ class BatchNorm2d(nn.Module):
         self.register_buffer("running_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1] != len(self.gamma):
-            raise ValueError(f"expected N x {len(self.gamma)} x H x W, got {tuple(x.shape)}")
+        x = as_tensor(x, "x", shape=("N", len(self.gamma), "H", "W"), dtype=self.gamma.dtype,
+                      finite=False)  # checked below in training mode
         if self.training:
             if x.shape[0] * x.shape[2] * x.shape[3] < 2:
-                raise ValueError("training-mode batch norm needs more than one value per "
-                                 "channel (a batch of one 1x1 image has no variance)")
+                raise ValueError(f"x must hold more than one value per channel in training "
+                                 f"mode (a batch of one 1x1 image has no variance), got shape "
+                                 f"{tuple(x.shape)}")
             require_finite(x, "x")
             mean = x.mean(dim=(0, 2, 3))
             var = x.var(dim=(0, 2, 3), unbiased=False)

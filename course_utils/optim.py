@@ -19,7 +19,14 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils.errors import unknown_name
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, check_shape
+
+__all__ = [
+    "SGD", "Adam", "make_optimizer", "Surface", "Path", "run_optimizer", "hessian", "stable_lr",
+    "softmax_regression", "softmax_regression_loss", "seconds_per_call", "SearchRun",
+    "random_search", "random_local_search", "gradient_descent", "BatchRun", "minibatch_descent",
+    "torch_trajectory",
+]
 
 
 def _positive_lr(lr) -> float:
@@ -33,8 +40,15 @@ def _positive_lr(lr) -> float:
     return value
 
 
-def _check_pairs(params, grads) -> None:
-    """Each gradient must have its parameter's shape: p - lr * g would broadcast silently."""
+def _check_pairs(params, grads) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Lists of finite float arrays, each gradient of its parameter's shape (p - lr * g
+    would broadcast silently), or a clear error; returns them as arrays."""
+    for name, value in (("params", params), ("grads", grads)):
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"{name} must be a list of arrays (one per parameter), got "
+                            f"{type(value).__name__}")
+    params = [as_array(p, f"params[{i}]") for i, p in enumerate(params)]
+    grads = [as_array(g, f"grads[{i}]") for i, g in enumerate(grads)]
     if len(params) != len(grads):
         raise ValueError(f"grads must hold one gradient per parameter: got {len(params)} "
                          f"params and {len(grads)} grads")
@@ -44,6 +58,7 @@ def _check_pairs(params, grads) -> None:
                 f"grads[{i}] must have the shape of params[{i}], {tuple(np.shape(p))}, got "
                 f"{tuple(np.shape(g))}: p - lr * g would broadcast to the wrong shape. "
                 f"Reshape the gradient, e.g. g.reshape(p.shape)")
+    return params, grads
 
 
 class SGD:
@@ -60,7 +75,7 @@ class SGD:
         self.velocity: list[np.ndarray] | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
-        _check_pairs(params, grads)
+        params, grads = _check_pairs(params, grads)
         grads = [g + self.weight_decay * p for p, g in zip(params, grads, strict=True)]
         if self.momentum:
             if self.velocity is None:  # torch starts the buffer at the first gradient
@@ -81,20 +96,14 @@ class Adam:
     def __init__(self, *, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
         self.lr = as_number(lr, "lr", minimum=0.0)
-        pair = betas if isinstance(betas, (tuple, list)) else None
-        ok = pair is not None and len(pair) == 2 and all(
-            isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1 for b in pair)
-        if not ok:
-            raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), "
-                             f"e.g. (0.9, 0.999), got {betas!r:.40}")
-        self.b1, self.b2 = float(pair[0]), float(pair[1])
+        self.b1, self.b2 = _betas(betas)
         self.eps = as_number(eps, "eps", minimum=0.0)
         self.t = 0
         self.m: list[np.ndarray] | None = None
         self.v: list[np.ndarray] | None = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:
-        _check_pairs(params, grads)
+        params, grads = _check_pairs(params, grads)
         if self.m is None:
             self.m = [np.zeros_like(g) for g in grads]
             self.v = [np.zeros_like(g) for g in grads]
@@ -109,9 +118,21 @@ class Adam:
         return out
 
 
+def _betas(betas) -> tuple[float, float]:
+    pair = betas if isinstance(betas, (tuple, list)) else None
+    ok = pair is not None and len(pair) == 2 and all(
+        isinstance(b, Real) and not isinstance(b, bool) and 0 <= b < 1 for b in pair)
+    if not ok:
+        raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), "
+                         f"e.g. (0.9, 0.999), got {betas!r:.40}")
+    return float(pair[0]), float(pair[1])
+
+
 def make_optimizer(name: str, *, lr: float, momentum: float = 0.9,
                    betas: tuple[float, float] = (0.9, 0.999)):
     """``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"`` with the given settings."""
+    _betas(betas)  # checked whichever optimizer is asked for: a typo is never ignored
+    as_number(momentum, "momentum", minimum=0.0)
     if name == "sgd":
         return SGD(lr=lr)
     if name == "momentum":
@@ -168,6 +189,9 @@ def run_optimizer(optimizer, surface: str, *, start=None, steps: int = 100,
     """
     if surface not in SURFACES:
         raise unknown_name("surface", surface, SURFACES)
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must have a step(params, grads) method (SGD, Adam or "
+                        f"make_optimizer(...)), got {type(optimizer).__name__}")
     s = SURFACES[surface]
     p = as_array(s.start if start is None else start, "start", shape=(2,))
     steps = as_number(steps, "steps", minimum=1, integer=True)
@@ -176,7 +200,10 @@ def run_optimizer(optimizer, surface: str, *, start=None, steps: int = 100,
     ceiling = growth * max(abs(losses[0]), 1.0)
     for _ in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):
-            (p,) = optimizer.step([p], [s.grad(*p)])
+            grad = s.grad(*p)
+            if not np.isfinite(grad).all():  # the gradient overflowed: the run diverged
+                return Path(np.array(points), np.array(losses), True)
+            (p,) = optimizer.step([p], [grad])
             loss = float(s.f(*p))
         if not (np.isfinite(p).all() and np.isfinite(loss)) or np.abs(p).max() > limit \
                 or abs(loss) > ceiling:
@@ -195,6 +222,7 @@ def hessian(surface: str, point, *, h: float = 1e-4) -> np.ndarray:
         raise unknown_name("surface", surface, SURFACES)
     grad = SURFACES[surface].grad
     p = as_array(point, "point", shape=(2,))
+    h = as_number(h, "h", minimum=1e-12)
     cols = [(grad(*(p + h * e)) - grad(*(p - h * e))) / (2 * h) for e in np.eye(2)]
     hess = np.column_stack(cols)  # H[:, j] = d grad / d p_j
     return (hess + hess.T) / 2
@@ -216,6 +244,7 @@ def softmax_regression(w, x, y) -> tuple[float, np.ndarray]:
     """
     from course_utils.layers import softmax_cross_entropy
 
+    w, x, y = _regression_inputs(w, x, y)
     x1 = np.column_stack([x, np.ones(len(x))])
     loss, dscores = softmax_cross_entropy(x1 @ w, y)
     return loss, x1.T @ dscores  # dL/dW = x~^T dL/dscores
@@ -224,10 +253,25 @@ def softmax_regression(w, x, y) -> tuple[float, np.ndarray]:
 def softmax_regression_loss(w, x, y) -> float:
     """The loss of ``softmax_regression`` alone, without its gradient (what a search
     without gradients pays per try)."""
+    w, x, y = _regression_inputs(w, x, y)
     scores = np.column_stack([x, np.ones(len(x))]) @ w
     top = scores.max(axis=1, keepdims=True)
     log_z = np.log(np.exp(scores - top).sum(axis=1)) + top[:, 0]  # log sum e^s, stably
     return float(np.mean(log_z - scores[np.arange(len(scores)), y]))
+
+
+def _regression_inputs(w, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """w [D + 1, C], x [N, D] (N >= 1) and labels y [N] in 0..C-1, or a clear error."""
+    x = as_array(x, "x", shape=(None, None), nonempty=True)
+    w = as_array(w, "w")
+    check_shape(w, "w", (x.shape[1] + 1, None), why=f"D + 1 rows (the bias last), x's D = "
+                                                    f"{x.shape[1]}")
+    y = as_array(y, "y", dtype="int")
+    check_shape(y, "y", (len(x),), why="one label per row of x")
+    if y.min() < 0 or y.max() >= w.shape[1]:
+        raise ValueError(f"y must hold class labels 0..{w.shape[1] - 1} (w has {w.shape[1]} "
+                         f"columns), got values from {y.min()} to {y.max()}")
+    return w, x, y
 
 
 def seconds_per_call(fn: Callable[[], object], *, calls: int = 20, rounds: int = 5) -> float:
@@ -235,6 +279,11 @@ def seconds_per_call(fn: Callable[[], object], *, calls: int = 20, rounds: int =
     (the fastest round is the least disturbed by other work on the machine)."""
     import time
 
+    if not callable(fn):
+        raise TypeError(f"fn must be a function to call with no arguments, got "
+                        f"{type(fn).__name__}")
+    calls = as_number(calls, "calls", minimum=1, integer=True)
+    rounds = as_number(rounds, "rounds", minimum=1, integer=True)
     best = np.inf
     for _ in range(rounds):
         start = time.process_time()
@@ -252,6 +301,10 @@ class SearchRun(NamedTuple):
 def random_search(loss, shape: tuple[int, ...], *, evaluations: int, scale: float = 0.01,
                   seed: int = 0) -> SearchRun:
     """Deck 001's "random search": try random weights, keep the best. One loss per try."""
+    evaluations = as_number(evaluations, "evaluations", minimum=1, integer=True)
+    shape = tuple(as_number(d, "shape", minimum=1, integer=True) for d in (
+        shape if isinstance(shape, tuple | list) else (shape,)))
+    scale = as_number(scale, "scale", minimum=0.0)
     rng = np.random.default_rng(seed)
     best, record = np.inf, []
     for _ in range(evaluations):
@@ -263,6 +316,8 @@ def random_search(loss, shape: tuple[int, ...], *, evaluations: int, scale: floa
 def random_local_search(loss, w0, *, evaluations: int, step: float = 0.01,
                         seed: int = 0) -> SearchRun:
     """Deck 001's "random local search": perturb the current weights, keep improvements."""
+    evaluations = as_number(evaluations, "evaluations", minimum=1, integer=True)
+    step = as_number(step, "step", minimum=0.0)
     rng = np.random.default_rng(seed)
     w = as_array(w0, "w0")
     best, record = loss(w), []
@@ -272,7 +327,8 @@ def random_local_search(loss, w0, *, evaluations: int, step: float = 0.01,
         if value < best:
             w, best = trial, value
         record.append(best)
-    return SearchRun(np.arange(1, evaluations + 1), np.array([loss(w0), *record]))
+    return SearchRun(np.arange(1, evaluations + 1), np.array([loss(as_array(w0, "w0")),
+                                                              *record]))
 
 
 def gradient_descent(loss_and_grad, w0, *, steps: int, lr: float) -> SearchRun:
@@ -302,9 +358,16 @@ def minibatch_descent(x, y, *, batch_size: int, lr: float, examples: int, checkp
     """Softmax regression by batch (batch_size = N), stochastic (1) or mini-batch descent."""
     import time
 
-    x = as_array(x, "x", shape=(None, None))
+    x = as_array(x, "x", shape=(None, None), nonempty=True)
+    y = as_array(y, "y", dtype="int")
+    check_shape(y, "y", (len(x),), why="one label per row of x")
+    if y.min() < 0:
+        raise ValueError(f"y must hold class labels 0, 1, ..., got {y.min()}")
     n, classes = len(x), int(np.max(y)) + 1
     batch_size = as_number(batch_size, "batch_size", minimum=1, maximum=n, integer=True)
+    lr = _positive_lr(lr)
+    examples = as_number(examples, "examples", minimum=1, integer=True)
+    checkpoints = as_number(checkpoints, "checkpoints", minimum=2, integer=True)
     rng = np.random.default_rng(seed)
     w = np.zeros((x.shape[1] + 1, classes))
     marks = set(np.linspace(0, examples, checkpoints).astype(int))
@@ -332,9 +395,13 @@ def torch_trajectory(name: str, surface: str, *, lr: float, steps: int, momentum
     """The same run with ``torch.optim`` (the oracle for ours): points [steps + 1, 2]."""
     import torch
 
+    if surface not in SURFACES:
+        raise unknown_name("surface", surface, SURFACES)
     s = SURFACES[surface]
-    p = torch.tensor(s.start if start is None else start, dtype=torch.float64,
-                     requires_grad=True)
+    start = as_array(s.start if start is None else start, "start", shape=(2,))
+    steps = as_number(steps, "steps", minimum=0, integer=True)
+    lr = _positive_lr(lr)
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     if name == "adam":
         opt = torch.optim.Adam([p], lr=lr, betas=betas)
     elif name in OPTIMIZERS:

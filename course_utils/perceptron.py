@@ -16,6 +16,12 @@ import numpy as np
 from course_utils.repro import numpy_rng
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "augment", "sign", "predict", "margins", "n_errors", "perceptron_step", "PerceptronRun",
+    "perceptron_train", "linearly_separable", "find_cycle", "boundary_segment", "decision_grid",
+    "gate_inputs", "truth_column", "identify_gate", "learnable",
+]
+
 
 def _as_2d(x: np.ndarray, name: str = "x") -> np.ndarray:
     x = as_array(x, name)
@@ -36,11 +42,11 @@ def _check_bipolar(y: np.ndarray, n: int) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def _check_weights(w_tilde: np.ndarray, d: int) -> np.ndarray:
-    w_tilde = as_array(w_tilde, "w_tilde")
+def _check_weights(w_tilde: np.ndarray, d: int, name: str = "w_tilde") -> np.ndarray:
+    w_tilde = as_array(w_tilde, name)
     if w_tilde.shape != (d + 1,):
         raise ValueError(
-            f"w_tilde must have shape ({d + 1},) = {d} weights + 1 bias for inputs with "
+            f"{name} must have shape ({d + 1},) = {d} weights + 1 bias for inputs with "
             f"{d} features, got {w_tilde.shape}"
         )
     return w_tilde
@@ -54,7 +60,7 @@ def augment(x: np.ndarray) -> np.ndarray:
 
 def sign(z: np.ndarray) -> np.ndarray:
     """+1 where z >= 0, else -1 (deck 000's convention: the boundary counts as +1)."""
-    return np.where(np.asarray(z) >= 0, 1, -1).astype(np.int64)
+    return np.where(as_array(z, "z") >= 0, 1, -1).astype(np.int64)
 
 
 def predict(w_tilde: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -160,7 +166,9 @@ def perceptron_train(
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
     lr = _check_lr(lr)
-    w = np.zeros(x.shape[1] + 1) if w0 is None else _check_weights(w0, x.shape[1]).copy()
+    w = np.zeros(x.shape[1] + 1) if w0 is None else _check_weights(w0, x.shape[1], "w0").copy()
+    if shuffle_seed is not None:
+        shuffle_seed = as_number(shuffle_seed, "shuffle_seed", minimum=0, integer=True)
     x_tilde, rng = augment(x), None if shuffle_seed is None else numpy_rng(shuffle_seed)
     weights, visited, updated, epoch_weights, epoch_updates, epoch_errors = [w], [], [], [w], [], []
     for _ in range(int(epochs)):
@@ -202,6 +210,9 @@ def find_cycle(run: PerceptronRun) -> tuple[int, int] | None:
     With samples in a fixed order, the rule is a deterministic map of w~ per epoch, so a
     repeat means the run loops forever: proof by computation that it never converges.
     """
+    if not isinstance(run, PerceptronRun):
+        raise TypeError(f"run must be a PerceptronRun (what perceptron_train returns), got "
+                        f"{type(run).__name__}")
     if run.converged:  # its last epoch repeats the one before, but with no mistakes left
         return None
     seen: dict[bytes, int] = {}

@@ -22,6 +22,10 @@ from torch import Tensor
 from course_utils.boxes import _check_boxes, box_iou
 from course_utils.validate import as_array, as_number
 
+__all__ = [
+    "sliding_windows", "region_similarity", "selective_search", "proposal_recall",
+]
+
 
 def _side(value, name: str) -> tuple[int, int]:
     if isinstance(value, int | np.integer):
@@ -82,8 +86,29 @@ def _neighbours(labels: np.ndarray) -> set[tuple[int, int]]:
     return pairs
 
 
+def _region(region, name: str) -> dict:
+    """A region dict {"size", "hist" [B], "box" (x1, y1, x2, y2)}, checked."""
+    if not isinstance(region, dict) or not {"size", "hist", "box"} <= set(region):
+        raise TypeError(f"{name} must be a region dict with size, hist and box, got "
+                        f"{region!r:.60}")
+    hist = as_array(region["hist"], f"{name}['hist']", shape=(None,), nonempty=True)
+    box = as_array(region["box"], f"{name}['box']", shape=(4,))
+    return {"size": as_number(region["size"], f"{name}['size']", minimum=0.0), "hist": hist,
+            "box": tuple(box.tolist())}
+
+
 def region_similarity(r1: dict, r2: dict, area: float) -> float:
     """Colour + size + fill similarity (Uijlings et al. 2013), each in [0, 1]."""
+    area = as_number(area, "area", minimum=1e-9)
+    r1, r2 = _region(r1, "r1"), _region(r2, "r2")
+    if r1["hist"].shape != r2["hist"].shape:
+        raise ValueError(f"r1['hist'] and r2['hist'] must have one shape (the same bins), got "
+                         f"{r1['hist'].shape} and {r2['hist'].shape}")
+    return _similarity(r1, r2, area)
+
+
+def _similarity(r1: dict, r2: dict, area: float) -> float:
+    """``region_similarity`` without the checks: selective search's inner loop."""
     colour = float(np.minimum(r1["hist"], r2["hist"]).sum())  # histogram intersection
     size = 1.0 - (r1["size"] + r2["size"]) / area  # merge small regions first
     x1, y1 = min(r1["box"][0], r2["box"][0]), min(r1["box"][1], r2["box"][1])
@@ -112,7 +137,7 @@ def _group(regions: dict[int, dict], pairs: set, area: float) -> list[tuple]:
     for a, b in pairs:
         neighbours[a].add(b)
         neighbours[b].add(a)
-    heap = [(-region_similarity(regions[a], regions[b], area), a, b) for a, b in pairs]
+    heap = [(-_similarity(regions[a], regions[b], area), a, b) for a, b in pairs]
     heapq.heapify(heap)
     alive, new = set(regions), max(regions) + 1
     while heap:
@@ -131,7 +156,7 @@ def _group(regions: dict[int, dict], pairs: set, area: float) -> list[tuple]:
         for k in neighbours[new]:
             neighbours[k] -= {a, b}
             neighbours[k].add(new)
-            heapq.heappush(heap, (-region_similarity(regions[new], regions[k], area), min(k, new),
+            heapq.heappush(heap, (-_similarity(regions[new], regions[k], area), min(k, new),
                                   max(k, new)))
         alive.add(new)
         new += 1
@@ -155,7 +180,9 @@ def selective_search(image, *, scales: Sequence[float] = (30, 100), sigma: float
     """
     from skimage.segmentation import felzenszwalb
 
-    image = as_array(image, "image")
+    image = as_array(image, "image", nonempty=True)
+    bins = as_number(bins, "bins", minimum=1, integer=True)
+    min_side = as_number(min_side, "min_side", minimum=0, integer=True)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"image must be [H, W, 3] or [H, W], got shape {image.shape}")
     if image.min() < 0 or image.max() > 1:

@@ -23,10 +23,16 @@ built for 800 px photos and 91 classes):
 
 ``train_rcnn`` trains with 4 images a step (700 steps: held-out mAP@0.5 passed 0.9 after
 48 CPU s; 8 images a step needed 65 s). Mask R-CNN: 400 steps of 4 at lr 1e-3, 108 CPU
-s: box mAP@0.5 0.90, mean mask IoU 0.84, mask recall 0.88.
+s: box mAP@0.5 0.90, mean mask IoU 0.84, mask recall 0.88. Notebook 13 trains 200 steps
+on 1,000 scenes (53 CPU s on a loaded machine; 200 held-out scenes of ``make_scenes(200,
+seed=2, max_objects=4)``): box mAP@0.5 0.70, mean mask IoU 0.82, recall 0.69; after 100 or
+150 steps of their own one-cycle schedule the recall was only 0.02 or 0.36 (IoU 0.83, 0.82).
 
 ``rpn_proposals`` returns the RPN's proposals for an image (before and after training, the
-first stage), ``two_stages`` those beside the final, refined detections (the second stage).
+first stage), ``two_stages`` those beside the final, refined detections (the second stage);
+``untrained_faster_rcnn`` is the model ``train_rcnn`` starts from (same seed, same weights),
+``settings_table`` the settings above read from a model beside torchvision's defaults.
+Notebook 11 trains, inspects and compares it.
 ``mask_quality`` measures Mask R-CNN's masks: the mean mask IoU of matched detections.
 """
 
@@ -46,7 +52,7 @@ from torchvision.models.detection.rpn import concat_box_prediction_layers
 from torchvision.models.detection.transform import resize_boxes
 from torchvision.ops import MultiScaleRoIAlign
 
-from course_utils.boxes import _pairwise_iou
+from course_utils.boxes import _check_boxes, _check_scores, _pairwise_iou
 from course_utils.data.scenes import scenes_to_tensors
 from course_utils.detection import scene_targets
 from course_utils.detector_runs import (
@@ -57,7 +63,13 @@ from course_utils.detector_runs import (
     evaluate,
 )
 from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _Clock, _steps, _train
-from course_utils.validate import as_number
+from course_utils.validate import as_array, as_number, as_tensor, check_shape
+
+__all__ = [
+    "TinyBackbone", "tiny_faster_rcnn", "tiny_mask_rcnn", "rcnn_detect", "rpn_proposals",
+    "two_stages", "torchvision_targets", "MaskQuality", "mask_quality", "MaskCheckpoint",
+    "train_rcnn", "untrained_faster_rcnn", "settings_table", "covered",
+]
 
 ANCHOR_SIZES = (8, 16, 24, 32)
 ANCHOR_RATIOS = (0.5, 1.0, 2.0)  # h / w, torchvision's convention
@@ -68,7 +80,8 @@ class TinyBackbone(nn.Sequential):
     ``out_channels`` channels; dilated blocks widen the view of the finer maps."""
 
     def __init__(self, width: int = 64, stride: int = 4):
-        if stride not in (4, 8, 16):
+        width = as_number(width, "width", minimum=1, integer=True)
+        if stride not in (4, 8, 16) or isinstance(stride, bool):
             raise ValueError(f"stride must be 4, 8 or 16, got {stride!r}")
         layers = [_block(3, 32, 2), _block(32, 32), _block(32, width, 2), _block(width, width)]
         if stride >= 8:
@@ -78,6 +91,11 @@ class TinyBackbone(nn.Sequential):
         layers += [_block(width, width, dilation=2), _block(width, width, dilation=2)]
         super().__init__(*layers)
         self.out_channels, self.stride = width, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = as_tensor(x, "x", shape=("N", 3, "H", "W"), dtype=self[0][0].weight.dtype,
+                      why="colour images like the weights")
+        return super().forward(x)
 
 
 HEAD = 256  # units of the box head's two layers (torchvision's default: 1024)
@@ -99,6 +117,7 @@ def _common(width: int, image_size: int) -> dict:
 
 def tiny_faster_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> FasterRCNN:
     """torchvision's ``FasterRCNN`` with ``TinyBackbone`` and the small settings above."""
+    image_size = as_number(image_size, "image_size", minimum=16, integer=True)
     return FasterRCNN(TinyBackbone(width, stride), num_classes=None,
                       **_common(width, image_size))
 
@@ -106,13 +125,90 @@ def tiny_faster_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> 
 def tiny_mask_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> MaskRCNN:
     """torchvision's ``MaskRCNN``: ``tiny_faster_rcnn`` plus a mask branch (RoIAlign to
     14 x 14, two 64-channel convolutions, a 28 x 28 mask per class)."""
+    image_size = as_number(image_size, "image_size", minimum=16, integer=True)
     return MaskRCNN(TinyBackbone(width, stride), num_classes=None, **_common(width, image_size),
                     mask_roi_pool=MultiScaleRoIAlign(["0"], output_size=14, sampling_ratio=2),
                     mask_head=MaskRCNNHeads(width, (64, 64), 1),
                     mask_predictor=MaskRCNNPredictor(64, 64, NUM_CLASSES + 1))
 
 
-def _image_list(images) -> list[Tensor]:
+def untrained_faster_rcnn(*, seed: int = 0, image_size: int = 64,
+                          stride: int = 4) -> FasterRCNN:
+    """The model ``train_rcnn(..., seed=seed)`` starts from, untrained (in eval mode): the
+    same seed gives the same initial weights. The global random state is left as it was."""
+    seed = as_number(seed, "seed", minimum=0, integer=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return tiny_faster_rcnn(image_size=image_size, stride=stride).eval()
+
+
+def _settings(model: FasterRCNN) -> dict[str, object]:
+    rpn, heads, anchors = model.rpn, model.roi_heads, model.rpn.anchor_generator
+    return {
+        "images resized to (min_size / max_size, px)":
+            f"{model.transform.min_size[0]} / {model.transform.max_size}",
+        "anchor sides (px)": sorted({s for level in anchors.sizes for s in level}),
+        "RPN: an anchor is an object from IoU": rpn.proposal_matcher.high_threshold,
+        "RPN: anchors sampled per image": rpn.fg_bg_sampler.batch_size_per_image,
+        "RPN: proposals before / after NMS (test)":
+            f"{rpn._pre_nms_top_n['testing']} / {rpn._post_nms_top_n['testing']}",
+        "box head: RoIs sampled per image": heads.fg_bg_sampler.batch_size_per_image,
+        "box head: units of its two layers": heads.box_head.fc7.out_features,
+        "class scores (0 = background)": heads.box_predictor.cls_score.out_features,
+        "parameters": f"{sum(p.numel() for p in model.parameters()):,}",
+    }
+
+
+_WHY = {
+    "images resized to (min_size / max_size, px)":
+        "else each 64 px scene is resized to 800 px (156 x the pixels); the anchors no longer fit",
+    "anchor sides (px)": "sized to the shapes of the scenes, not to objects in photos",
+    "RPN: an anchor is an object from IoU": "more positive anchors per small shape",
+    "RPN: anchors sampled per image": "a scene holds at most a few objects",
+    "RPN: proposals before / after NMS (test)": "a scene holds at most a few objects",
+    "box head: RoIs sampled per image": "a scene holds at most a few objects",
+    "box head: units of its two layers": "three classes, not COCO's 80",
+    "class scores (0 = background)": "labels run from 1: 0-based labels lose a class",
+    "parameters": "",
+}
+
+
+def settings_table(model: FasterRCNN) -> list[dict]:
+    """The settings that matter at 64 px, read from ``model`` and from torchvision's own
+    ``FasterRCNN`` defaults (the same backbone, COCO's 91 classes), with why ours differ."""
+    if not isinstance(model, FasterRCNN):
+        raise TypeError(f"model must be a torchvision FasterRCNN (e.g. tiny_faster_rcnn()), "
+                        f"got {type(model).__name__}")
+    backbone = model.backbone
+    default = _settings(FasterRCNN(TinyBackbone(backbone.out_channels,
+                                                getattr(backbone, "stride", 4)),
+                                   num_classes=91))
+    ours = _settings(model)
+    return [{"setting": k, "torchvision's default": default[k], "ours (read from the model)":
+             ours[k], "why": _WHY[k]} for k in ours]
+
+
+def _rcnn(model) -> nn.Module:
+    from torchvision.models.detection.generalized_rcnn import GeneralizedRCNN
+
+    if not isinstance(model, GeneralizedRCNN):
+        raise TypeError(f"model must be a torchvision R-CNN (tiny_faster_rcnn or "
+                        f"tiny_mask_rcnn), got {type(model).__name__}")
+    return model
+
+
+def _image_list(images, model: nn.Module, name: str = "images") -> list[Tensor]:
+    out = _images_as_list(images)
+    dtype = next(model.parameters()).dtype
+    if not out:
+        raise ValueError(f"{name} must hold at least one image")
+    if any(im.dtype != dtype for im in out):
+        raise TypeError(f"{name} must be {dtype} like the model's weights, got "
+                        f"{sorted({str(im.dtype) for im in out})}: use .to({dtype})")
+    return out
+
+
+def _images_as_list(images) -> list[Tensor]:
     if isinstance(images, Tensor) and images.ndim == 3:
         raise ValueError(f"images must be a batch [N, 3, H, W] or a list of [3, H, W], got one "
                          f"image {list(images.shape)}: pass images[None] or [image]")
@@ -126,10 +222,15 @@ def _image_list(images) -> list[Tensor]:
 
 
 @torch.no_grad()
-def rcnn_detect(model: FasterRCNN, images) -> list[dict]:
+def rcnn_detect(model: FasterRCNN, images, *, batch: int = 10) -> list[dict]:
     """Detections of a torchvision R-CNN on images [N, 3, H, W] (or a list of [3, H, W]) in
-    [0, 1]: per image ``{"boxes", "scores", "labels"}`` (and ``"masks"`` for Mask R-CNN)."""
-    return model.eval()(_image_list(images))
+    [0, 1]: per image ``{"boxes", "scores", "labels"}`` (and ``"masks"`` for Mask R-CNN),
+    ``batch`` images at a time (Mask R-CNN's mask head holds a 14 x 14 window of every
+    detection at once: 200 scenes in one call take gigabytes)."""
+    model = _rcnn(model).eval()
+    images = _image_list(images, model)
+    batch = as_number(batch, "batch", minimum=1, integer=True)
+    return [d for i in range(0, len(images), batch) for d in model(images[i:i + batch])]
 
 
 @torch.no_grad()
@@ -138,8 +239,12 @@ def rpn_proposals(model: FasterRCNN, image: Tensor) -> tuple[Tensor, Tensor]:
     ("xyxy", at most ``rpn_post_nms_top_n_test``, best first) and their objectness
     probabilities. This is the first stage; ``model`` itself then classifies and refines
     them."""
-    (image,) = _image_list(image[None] if isinstance(image, Tensor) and image.ndim == 3
-                           else image)
+    _rcnn(model)
+    if not isinstance(image, Tensor) or image.ndim != 3:
+        got = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
+        raise ValueError(f"image must be one image, a Tensor [3, H, W], got {got}")
+    image = check_images(image[None], "image")[0]
+    (image,) = _image_list(image[None], model, "image")
     model.eval()
     batch, _ = model.transform([image])
     features = model.backbone(batch.tensors)
@@ -164,10 +269,24 @@ def two_stages(model: FasterRCNN, image: Tensor) -> dict:
             "detections": rcnn_detect(model, [image])[0]}
 
 
+def covered(boxes, truth, iou_threshold: float = 0.5) -> np.ndarray:
+    """For each true box of one image [K, 4]: does one of ``boxes`` [N, 4] (proposals or
+    detections) overlap it with IoU >= ``iou_threshold``? A bool array [K]."""
+    truth = torch.as_tensor(as_array(truth, "truth", shape=(None, 4)), dtype=torch.float32)
+    boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(None, 4)), dtype=torch.float32)
+    iou_threshold = as_number(iou_threshold, "iou_threshold", minimum=0, maximum=1)
+    if not len(boxes) or not len(truth):
+        return np.zeros(len(truth), bool)
+    return (_pairwise_iou(truth, boxes).max(dim=1).values >= iou_threshold).numpy()
+
+
 def torchvision_targets(scenes, *, masks: bool = False) -> list[dict]:
     """Ground truth of scenes as torchvision's detection models take it (labels from 1;
     ``masks`` uint8 [K, H, W] when asked)."""
-    out = scene_targets(_check_scenes(scenes))
+    scenes = _check_scenes(scenes)
+    if not isinstance(masks, bool):
+        raise TypeError(f"masks must be True or False, got {masks!r:.40}")
+    out = scene_targets(scenes)
     for t, s in zip(out, scenes, strict=True):
         t["labels"] = check_labels(t["labels"], "labels")
         if masks:
@@ -182,6 +301,21 @@ def _flip_targets(t: dict, size: int) -> dict:
     if "masks" in t:
         out["masks"] = t["masks"].flip(-1)
     return out
+
+
+def _mask_detection(det, i: int) -> dict:
+    """One image's Mask R-CNN output {"boxes", "scores", "labels", "masks"}, checked."""
+    if not isinstance(det, dict) or not {"boxes", "scores", "labels", "masks"} <= set(det):
+        raise ValueError(f"detections[{i}] must be a dict with boxes, scores, labels and masks: "
+                         "run a Mask R-CNN (tiny_mask_rcnn)")
+    boxes = _check_boxes(det["boxes"], f"detections[{i}]['boxes']")
+    scores = _check_scores(det["scores"], len(boxes), f"detections[{i}]['scores']")
+    labels = torch.as_tensor(as_array(det["labels"], f"detections[{i}]['labels']",
+                                      dtype="int"))
+    check_shape(labels, f"detections[{i}]['labels']", (len(boxes),), why="one per box")
+    masks = as_tensor(det["masks"], f"detections[{i}]['masks']",
+                      shape=(len(boxes), 1, "H", "W"), why="one probability map per box")
+    return {"boxes": boxes, "scores": scores, "labels": labels, "masks": masks}
 
 
 class MaskQuality(NamedTuple):
@@ -200,12 +334,16 @@ def mask_quality(detections: list[dict], scenes, *, score_threshold: float = 0.5
     compared with the object's mask by IoU. Returns the mean of those IoUs and the fraction
     of objects matched."""
     scenes = _check_scenes(scenes)
-    if len(detections) != len(scenes):
-        raise ValueError(f"{len(detections)} detections for {len(scenes)} scenes: one per scene")
+    score_threshold, box_iou, mask_threshold = (
+        as_number(v, k, minimum=0.0, maximum=1.0) for k, v in (
+            ("score_threshold", score_threshold), ("box_iou", box_iou),
+            ("mask_threshold", mask_threshold)))
+    if not isinstance(detections, list | tuple) or len(detections) != len(scenes):
+        raise ValueError(f"detections must be a list with one dict per scene ({len(scenes)}), "
+                         f"got {detections!r:.40}")
+    detections = [_mask_detection(d, i) for i, d in enumerate(detections)]
     ious, objects = [], 0
     for det, s in zip(detections, scenes, strict=True):
-        if "masks" not in det:
-            raise ValueError("detections need masks: run a Mask R-CNN (tiny_mask_rcnn)")
         objects += len(s.labels)
         keep = det["scores"] >= score_threshold
         boxes, labels, masks = det["boxes"][keep], det["labels"][keep], det["masks"][keep]
@@ -244,7 +382,7 @@ def train_rcnn(train_scenes, val_scenes=None, *, masks: bool = False, steps: int
     is the sum of torchvision's losses (RPN objectness and boxes, RoI classes and boxes, and
     masks). With ``val_scenes``: box mAPs (and ``mask_quality``) every ``eval_every``
     steps, not counted as training time."""
-    train_scenes = _check_scenes(train_scenes)
+    train_scenes = _check_scenes(train_scenes, "train_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
     images = scenes_to_tensors(train_scenes)[0]

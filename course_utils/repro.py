@@ -11,6 +11,10 @@ import random
 import numpy as np
 import torch
 
+__all__ = [
+    "seed_everything", "device", "numpy_rng",
+]
+
 
 def seed_everything(seed: int = 0, *, deterministic: bool = True) -> None:
     """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA).

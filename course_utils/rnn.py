@@ -1,4 +1,4 @@
-"""A recurrent network from scratch, in deck 000's notation (notebook 13).
+"""A recurrent network from scratch, in deck 000's notation (notebook 14).
 
 At time ``t`` the input ``x_t`` and the previous state ``s_{t-1}`` give the new state and
 the output, with the SAME matrices ``U, W, V`` at every step (LeCun, Bengio & Hinton 2015):
@@ -24,7 +24,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.validate import as_array, as_number
+from course_utils.validate import as_array, as_number, as_tensor, check_shape
+
+__all__ = [
+    "rnn_step", "VanillaRNN", "RNNCache", "rnn_forward", "rnn_backward",
+    "gradient_through_time", "gru_step", "lstm_step", "gru_forward", "lstm_forward",
+]
 
 
 def rnn_step(x: torch.Tensor, s_prev: torch.Tensor, U: torch.Tensor, W: torch.Tensor,
@@ -38,6 +43,13 @@ def rnn_step(x: torch.Tensor, s_prev: torch.Tensor, U: torch.Tensor, W: torch.Te
     Returns:
         The new states [N, H].
     """
+    U = as_tensor(U, "U", shape=(None, None))
+    (h, d), why = U.shape, f"U is {list(U.shape)}: H = {U.shape[0]}, D = {U.shape[1]}"
+    W = as_tensor(W, "W", shape=(h, h), dtype=U.dtype, why=why)
+    b = as_tensor(b, "b", shape=(h,), dtype=U.dtype, why=why)
+    x = as_tensor(x, "x", shape=(None, d), dtype=U.dtype, why=why)
+    s_prev = as_tensor(s_prev, "s_prev", shape=(x.shape[0], h), dtype=U.dtype,
+                       why=f"{why}, x has N = {x.shape[0]}")
     return torch.tanh(x @ U.T + s_prev @ W.T + b)  # row form of U x + W s + b
 
 
@@ -80,10 +92,11 @@ class VanillaRNN(nn.Module):
         return ours
 
     def forward(self, x: torch.Tensor, s0: torch.Tensor | None = None):
-        if x.ndim != 3 or x.shape[2] != self.U.shape[1]:
-            raise ValueError(f"x must be [N, T, {self.U.shape[1]}] (batch, time, features), "
-                             f"got {list(x.shape)}")
-        s = x.new_zeros(x.shape[0], self.W.shape[0]) if s0 is None else s0
+        x = as_tensor(x, "x", shape=("N", "T", self.U.shape[1]), dtype=self.U.dtype,
+                      why="batch, time, features, like the weights")
+        s = x.new_zeros(x.shape[0], self.W.shape[0]) if s0 is None else as_tensor(
+            s0, "s0", shape=(x.shape[0], self.W.shape[0]), dtype=self.U.dtype,
+            why=f"one state of hidden_size per sequence of x, N = {x.shape[0]}")
         states = []
         for t in range(x.shape[1]):  # the same U, W, b at every step
             s = rnn_step(x[:, t], s, self.U, self.W, self.b)
@@ -107,10 +120,14 @@ def rnn_forward(x, s0, U, W, b) -> tuple[np.ndarray, RNNCache]:
         x: [N, T, D]; s0: the initial state [N, H]; U [H, D]; W [H, H]; b [H].
     """
     x = as_array(x, "x", shape=(None, None, None))
-    U = as_array(U, "U", shape=(None, x.shape[2]))
-    W = as_array(W, "W", shape=(U.shape[0], U.shape[0]))
+    U = as_array(U, "U")
+    check_shape(U, "U", (None, x.shape[2]), why=f"H x D, x's D = {x.shape[2]}")
+    W = as_array(W, "W")
+    check_shape(W, "W", (U.shape[0], U.shape[0]), why=f"H x H, U's H = {U.shape[0]}")
     b = as_array(b, "b", shape=(U.shape[0],))
-    s0 = as_array(s0, "s0", shape=(x.shape[0], U.shape[0]))
+    s0 = as_array(s0, "s0")
+    check_shape(s0, "s0", (x.shape[0], U.shape[0]),
+                why=f"N x H, x's N = {x.shape[0]} and U's H = {U.shape[0]}")
     s = np.empty((x.shape[0], x.shape[1], U.shape[0]))
     prev = s0
     for t in range(x.shape[1]):
@@ -150,8 +167,9 @@ def gradient_through_time(W, s) -> np.ndarray:
     Returns:
         [T]: the gradient's norm at each step, averaged over the batch.
     """
-    s = as_array(s, "s", shape=(None, None, None))
-    W = as_array(W, "W", shape=(s.shape[2], s.shape[2]))
+    s = as_array(s, "s", shape=(None, None, None), nonempty=True)
+    W = as_array(W, "W")
+    check_shape(W, "W", (s.shape[2], s.shape[2]), why=f"H x H, s's H = {s.shape[2]}")
     grad = np.ones((s.shape[0], s.shape[2]))
     norms = np.empty(s.shape[1])
     for t in reversed(range(s.shape[1])):
@@ -176,6 +194,8 @@ def gru_step(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_h
     Returns:
         The new states [N, H].
     """
+    x, h, (weight_ih, weight_hh, bias_ih, bias_hh) = _cell_inputs(
+        {"x": x, "h": h}, (weight_ih, weight_hh, bias_ih, bias_hh), 3, "GRU")
     xr, xz, xn = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)  # W_i* x + b_i*
     hr, hz, hn = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)  # W_h* h + b_h*
     r = torch.sigmoid(xr + hr)  # reset gate: how much of h the candidate may read
@@ -196,6 +216,8 @@ def lstm_step(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_ih: torc
     Returns:
         ``(h, c)``: the new output and cell state, each [N, H].
     """
+    x, h, c, (weight_ih, weight_hh, bias_ih, bias_hh) = _cell_inputs(
+        {"x": x, "h": h, "c": c}, (weight_ih, weight_hh, bias_ih, bias_hh), 4, "LSTM")
     a = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
     ai, af, ag, ao = a.chunk(4, dim=1)
     i, f, o = torch.sigmoid(ai), torch.sigmoid(af), torch.sigmoid(ao)  # input, forget, output
@@ -204,20 +226,44 @@ def lstm_step(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, weight_ih: torc
     return o * torch.tanh(c), c
 
 
-def _layer0(module: nn.Module, kind: type):
+def _cell_inputs(inputs: dict, weights: tuple, gates: int, kind: str):
+    """Checked (inputs..., weights) of one gated step: weights in torch's layout for
+    ``gates`` stacked gates, inputs [N, D] then states [N, H], all one float dtype."""
+    weight_ih = as_tensor(weights[0], "weight_ih", shape=(None, None))
+    if weight_ih.shape[0] % gates:
+        raise ValueError(f"weight_ih must stack {kind}'s {gates} gates, [{gates}*H, D], got "
+                         f"{list(weight_ih.shape)}")
+    h, d = weight_ih.shape[0] // gates, weight_ih.shape[1]
+    why = f"{kind} weight_ih is {list(weight_ih.shape)}: H = {h}, D = {d}"
+    out = [as_tensor(v, n, shape=s, dtype=weight_ih.dtype, why=why) for v, n, s in (
+        (weights[1], "weight_hh", (gates * h, h)), (weights[2], "bias_ih", (gates * h,)),
+        (weights[3], "bias_hh", (gates * h,)))]
+    names = list(inputs)
+    x = as_tensor(inputs["x"], "x", shape=(None, d), dtype=weight_ih.dtype, why=why)
+    states = [as_tensor(inputs[n], n, shape=(x.shape[0], h), dtype=weight_ih.dtype,
+                        why=f"{why}, x has N = {x.shape[0]}") for n in names[1:]]
+    return (x, *states, (weight_ih, *out))
+
+
+def _layer0(module: nn.Module, kind: type, name: str):
     if not isinstance(module, kind) or module.num_layers != 1 or module.bidirectional or (
             not module.bias) or getattr(module, "proj_size", 0):
-        raise ValueError(f"expected a one-layer, one-direction {kind.__name__} with biases, got "
-                         f"{module!r}")
+        raise ValueError(f"{name} must be a one-layer, one-direction {kind.__name__} with "
+                         f"biases, got {module!r}")
     return (module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0)
 
 
 def _sequence(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[2] != module.input_size:
-        got = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be [N, T, {module.input_size}] (batch, time, features), "
-                         f"got {got}")
-    return x
+    return as_tensor(x, "x", shape=("N", "T", module.input_size),
+                     dtype=module.weight_ih_l0.dtype, why="batch, time, features")
+
+
+def _state(value, name: str, x: torch.Tensor, module: nn.Module):
+    if value is None:
+        return x.new_zeros(x.shape[0], module.hidden_size)
+    return as_tensor(value, name, shape=(x.shape[0], module.hidden_size),
+                     dtype=module.weight_ih_l0.dtype,
+                     why=f"one state of hidden_size per sequence of x, N = {x.shape[0]}")
 
 
 def gru_forward(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None = None):
@@ -225,8 +271,9 @@ def gru_forward(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None = None):
 
     Equal to ``nn.GRU(batch_first=True)`` (tests/test_rnn.py), gradients included.
     """
-    weights = _layer0(gru, nn.GRU)
-    h = x.new_zeros(_sequence(x, gru).shape[0], gru.hidden_size) if h0 is None else h0
+    weights = _layer0(gru, nn.GRU, "gru")
+    x = _sequence(x, gru)
+    h = _state(h0, "h0", x, gru)
     states = []
     for t in range(x.shape[1]):
         h = gru_step(x[:, t], h, *weights)
@@ -237,10 +284,9 @@ def gru_forward(gru: nn.GRU, x: torch.Tensor, h0: torch.Tensor | None = None):
 def lstm_forward(lstm: nn.LSTM, x: torch.Tensor, h0: torch.Tensor | None = None,
                  c0: torch.Tensor | None = None):
     """``lstm_step`` unrolled with ``lstm``'s weights: ``(outputs [N, T, H], (h, c))``."""
-    weights = _layer0(lstm, nn.LSTM)
-    zeros = x.new_zeros(_sequence(x, lstm).shape[0], lstm.hidden_size)
-    h = zeros if h0 is None else h0
-    c = zeros if c0 is None else c0
+    weights = _layer0(lstm, nn.LSTM, "lstm")
+    x = _sequence(x, lstm)
+    h, c = _state(h0, "h0", x, lstm), _state(c0, "c0", x, lstm)
     outputs = []
     for t in range(x.shape[1]):
         h, c = lstm_step(x[:, t], h, c, *weights)

@@ -1,4 +1,4 @@
-"""Semantic and instance segmentation on the synthetic scenes (notebook 12).
+"""Semantic and instance segmentation on the synthetic scenes (notebook 13).
 
 - Label maps: ``instance_map`` beside ``course_utils.data.semantic_map``.
 - Sliding-window labelling (deck 004): a small ``PatchClassifier`` labels the centre pixel
@@ -26,8 +26,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.data.scenes import SHAPES, Scene
-from course_utils.validate import as_array, as_number
+from course_utils.boxes import _check_boxes
+from course_utils.data.scenes import SHAPES, Scene, check_scene
+from course_utils.validate import as_array, as_number, as_tensor, check_shape
+
+__all__ = [
+    "instance_map", "PatchClassifier", "pad_for_windows", "centre_patches",
+    "sliding_window_scores", "linear_to_conv", "convolutionalise", "shift_and_stitch",
+    "bilinear_upsampler", "FCN", "FCNParts", "fcn_parts", "fcn_combine", "fcn_scores", "UNet",
+    "class_weights", "TrainRun", "train_steps", "predict_probabilities", "mask_rcnn",
+    "scene_target", "MaskBranch", "mask_branch", "mask_targets", "paste_masks",
+    "roi_align_loops",
+]
 
 CLASSES = ("background", *SHAPES)  # class id -> name; 0 is the background
 PATCH = 18  # the patch classifier's input side; it labels pixel (9, 9) of the patch
@@ -35,8 +45,7 @@ PATCH = 18  # the patch classifier's input side; it labels pixel (9, 9) of the p
 
 def instance_map(scene: Scene) -> np.ndarray:
     """int64 [H, W]: 0 for background, ``k + 1`` on the visible pixels of object ``k``."""
-    if not isinstance(scene, Scene):
-        raise TypeError(f"instance_map needs a Scene from make_scene, got {type(scene).__name__}")
+    scene = check_scene(scene)
     out = np.zeros(scene.image.shape[:2], np.int64)
     for k, mask in enumerate(scene.masks):
         out[mask] = k + 1
@@ -44,15 +53,37 @@ def instance_map(scene: Scene) -> np.ndarray:
 
 
 def _images(images, name: str = "images") -> torch.Tensor:
-    """A float batch [N, 3, H, W], refused with a clear message otherwise."""
+    """A float batch [N, 3, H, W] (N >= 1), refused with a clear message otherwise."""
     if not isinstance(images, torch.Tensor):
-        images = torch.as_tensor(as_array(images, name), dtype=torch.float32)
+        images = torch.from_numpy(as_array(images, name).astype(np.float32))
+    elif images.is_complex():
+        raise TypeError(f"{name} must hold real numbers, got a {images.dtype} tensor")
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"{name} must be a batch N x 3 x H x W of colour images, got shape "
                          f"{tuple(images.shape)}; for one image use image[None]")
+    if not len(images):
+        raise ValueError(f"{name} must not be empty, got shape {tuple(images.shape)}")
     if not torch.isfinite(images).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return images.float()
+
+
+def _input(model: nn.Module, x, size=("H", "W"), multiple: int = 1) -> torch.Tensor:
+    """A network's input: colour images [N, 3, *size] in its dtype, sides divisible by
+    ``multiple`` (its total stride), or a clear error."""
+    x = as_tensor(x, "x", shape=("N", 3, *size), nonempty=True,
+                  dtype=next(model.parameters()).dtype, why="colour images like the weights")
+    if x.shape[2] % multiple or x.shape[3] % multiple:
+        raise ValueError(f"x must have a height and width divisible by {multiple} (the "
+                         f"network halves them {multiple.bit_length() - 1} times), got "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+def _module(value, name: str, kind: type = nn.Module):
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}")
+    return value
 
 
 # -- sliding windows and "FC = convolution" ---------------------------------------------------
@@ -74,7 +105,7 @@ class PatchClassifier(nn.Module):
                                   nn.Linear(hidden, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [N, 3, 18, 18] -> [N, classes]
-        return self.head(self.features(x))
+        return self.head(self.features(_input(self, x, (PATCH, PATCH))))
 
 
 def pad_for_windows(images, patch: int = PATCH) -> torch.Tensor:
@@ -82,6 +113,10 @@ def pad_for_windows(images, patch: int = PATCH) -> torch.Tensor:
     before, ``patch - 1 - patch // 2`` after. Window (i, j) of the result is centred on
     pixel (i, j)."""
     images = _images(images)
+    patch = as_number(patch, "patch", minimum=1, integer=True)
+    if patch // 2 >= min(images.shape[2:]):
+        raise ValueError(f"patch must be at most twice the image's shorter side (reflect "
+                         f"padding), got patch {patch} for images {tuple(images.shape)}")
     before, after = patch // 2, patch - 1 - patch // 2
     return F.pad(images, (before, after, before, after), mode="reflect")
 
@@ -91,8 +126,10 @@ def centre_patches(images, targets, *, per_image: int = 16, patch: int = PATCH,
     """Training data for the patch classifier: ``per_image`` patches per image, half of them
     centred on an object pixel (when there is one), labelled by their centre pixel."""
     images = _images(images)
-    targets = torch.as_tensor(as_array(targets, "targets", shape=(len(images), *images.shape[2:]),
-                                       dtype="int"))
+    targets = as_array(targets, "targets", dtype="int")
+    check_shape(targets, "targets", (len(images), *images.shape[2:]),
+                why="one class map per image of images")
+    targets = torch.from_numpy(targets)
     per_image = as_number(per_image, "per_image", minimum=1, integer=True)
     rng = np.random.default_rng(seed)
     padded, xs, ys = pad_for_windows(images, patch), [], []
@@ -116,9 +153,15 @@ def sliding_window_scores(classifier: nn.Module, image, *, patch: int = PATCH, s
     Returns class scores [K, ceil(H / stride), ceil(W / stride)] and how many windows (one
     forward pass of the classifier each) that took.
     """
-    image = _images(torch.as_tensor(image)[None] if not isinstance(image, torch.Tensor)
-                    else image[None], "image")
+    _module(classifier, "classifier")
+    if not isinstance(image, torch.Tensor):
+        image = torch.from_numpy(as_array(image, "image").astype(np.float32))
+    if image.ndim != 3:
+        raise ValueError(f"image must be one colour image [3, H, W], got shape "
+                         f"{tuple(image.shape)}")
+    image = _images(image[None], "image")
     stride = as_number(stride, "stride", minimum=1, integer=True)
+    chunk = as_number(chunk, "chunk", minimum=1, integer=True)
     padded = pad_for_windows(image, patch)
     cols = F.unfold(padded, patch, stride=stride)[0].T  # [windows, 3 * patch * patch]
     windows = cols.reshape(-1, 3, patch, patch)
@@ -131,10 +174,11 @@ def sliding_window_scores(classifier: nn.Module, image, *, patch: int = PATCH, s
 def linear_to_conv(linear: nn.Linear, in_shape: tuple[int, int, int]) -> nn.Conv2d:
     """The convolution that computes ``linear`` on a ``C x H x W`` map flattened in torch's
     order: an H x W filter covering the whole map, one filter per output unit (deck 000)."""
-    c, h, w = (as_number(v, "in_shape entry", minimum=1, integer=True) for v in in_shape)
+    _module(linear, "linear", nn.Linear)
+    c, h, w = _shape3(in_shape, "in_shape")
     if linear.in_features != c * h * w:
-        raise ValueError(f"a Linear layer with {linear.in_features} inputs cannot read a "
-                         f"{c} x {h} x {w} map ({c * h * w} numbers)")
+        raise ValueError(f"in_shape {c} x {h} x {w} is a map of {c * h * w} numbers, but the "
+                         f"Linear layer reads {linear.in_features}")
     conv = nn.Conv2d(c, linear.out_features, (h, w), bias=linear.bias is not None)
     with torch.no_grad():
         conv.weight.copy_(linear.weight.reshape(linear.out_features, c, h, w))
@@ -143,11 +187,24 @@ def linear_to_conv(linear: nn.Linear, in_shape: tuple[int, int, int]) -> nn.Conv
     return conv
 
 
+def _shape3(shape, name: str) -> tuple[int, int, int]:
+    if not isinstance(shape, tuple | list) or len(shape) != 3:
+        raise ValueError(f"{name} must be (C, H, W), got {shape!r:.40}")
+    return tuple(as_number(v, name, minimum=1, integer=True) for v in shape)
+
+
 def convolutionalise(features: nn.Module, head: nn.Sequential,
                      feature_shape: tuple[int, int, int]) -> nn.Sequential:
     """``features`` then ``head`` with every Linear turned into a convolution: the first
     reads the whole ``feature_shape`` map, the later ones are 1 x 1. Flatten is dropped."""
-    layers, shape = [features], tuple(feature_shape)
+    _module(features, "features")
+    _module(head, "head", nn.Sequential)
+    shape = _shape3(feature_shape, "feature_shape")
+    first = next((layer for layer in head if isinstance(layer, nn.Linear)), None)
+    if first is not None and first.in_features != shape[0] * shape[1] * shape[2]:
+        raise ValueError(f"feature_shape {shape} is a map of {shape[0] * shape[1] * shape[2]} "
+                         f"numbers, but the head's first Linear layer reads {first.in_features}")
+    layers = [features]
     for layer in head:
         if isinstance(layer, nn.Flatten):
             continue
@@ -164,7 +221,13 @@ def shift_and_stitch(fcn: nn.Module, padded: torch.Tensor, *, step: int,
     """Dense scores [N, K, H, W] from a network whose output has stride ``step``: run it on
     the ``step ** 2`` shifted copies of ``padded`` and interleave the outputs (OverFeat,
     FCN). Equal to the sliding window at every pixel, in ``step ** 2`` passes."""
-    h, w = size
+    _module(fcn, "fcn")
+    step = as_number(step, "step", minimum=1, integer=True)
+    if not isinstance(size, tuple | list) or len(size) != 2:
+        raise ValueError(f"size must be (H, W), got {size!r:.40}")
+    h, w = (as_number(v, "size", minimum=1, integer=True) for v in size)
+    padded = as_tensor(padded, "padded", shape=("N", 3, "H", "W"), nonempty=True,
+                       dtype=next(fcn.parameters()).dtype, why="colour images like the weights")
     out = None
     fcn.eval()
     for dy in range(step):
@@ -187,6 +250,8 @@ def _conv(c_in: int, c_out: int) -> nn.Sequential:
 def bilinear_upsampler(channels: int, factor: int = 2) -> nn.ConvTranspose2d:
     """A learnable transposed convolution that starts as bilinear upsampling (FCN's init)."""
     from course_utils.upsampling import bilinear_kernel
+
+    channels = as_number(channels, "channels", minimum=1, integer=True)
 
     kernel = torch.tensor(bilinear_kernel(factor), dtype=torch.float32)
     k = kernel.shape[0]
@@ -215,7 +280,7 @@ class FCN(nn.Module):
         self.up8, self.up4, self.up2 = (bilinear_upsampler(k) for _ in range(3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        half = self.down1(x)
+        half = self.down1(_input(self, x, multiple=8))
         quarter = self.down2(half)
         eighth = self.deep(self.down3(quarter))
         scores = self.up8(self.score8(eighth)) + self.score4(quarter)  # 1/4
@@ -234,7 +299,7 @@ class FCNParts(NamedTuple):
 
 def fcn_parts(model: FCN, x: torch.Tensor) -> FCNParts:
     """The three class-score maps an ``FCN`` combines on its way up (the costly part)."""
-    half = model.down1(x)
+    half = _module(model, "model", FCN).down1(_input(model, x, multiple=8))
     quarter = model.down2(half)
     return FCNParts(model.score8(model.deep(model.down3(quarter))), model.score4(quarter),
                     model.score2(half))
@@ -252,6 +317,15 @@ def fcn_combine(model: FCN, parts: FCNParts, *, skips: int = 2,
     skips = as_number(skips, "skips", minimum=0, maximum=2, integer=True)
     if upsample not in UPSAMPLING:
         raise ValueError(f"upsample must be one of {UPSAMPLING}, got {upsample!r}")
+    _module(model, "model", FCN)
+    if not isinstance(parts, FCNParts):
+        raise TypeError(f"parts must be the FCNParts fcn_parts returns, got "
+                        f"{type(parts).__name__}")
+    n, k, h, w = as_tensor(parts.score8, "parts.score8", shape=("N", "K", "H", "W"),
+                           nonempty=True).shape
+    for name, factor in (("score4", 2), ("score2", 4)):
+        as_tensor(getattr(parts, name), f"parts.{name}", shape=(n, k, h * factor, w * factor),
+                  why=f"{factor} times the size of parts.score8")
 
     def up(layer: nn.Module, scores: torch.Tensor) -> torch.Tensor:
         if upsample == "learned":
@@ -289,7 +363,7 @@ class UNet(nn.Module):
         self.classify = nn.Conv2d(w, classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        e1 = self.enc1(x)  # full size
+        e1 = self.enc1(_input(self, x, multiple=8))  # full size
         e2 = self.enc2(F.max_pool2d(e1, 2))  # 1/2
         e3 = self.enc3(F.max_pool2d(e2, 2))  # 1/4
         middle = self.middle(F.max_pool2d(e3, 2))  # 1/8
@@ -303,6 +377,8 @@ def class_weights(targets, *, num_classes: int = len(CLASSES), power: float = 0.
                   ) -> torch.Tensor:
     """Loss weights ``w_k`` proportional to ``frequency_k ** -power``, scaled so that the
     average pixel weighs 1: rare classes (a small triangle) count more than the background."""
+    num_classes = as_number(num_classes, "num_classes", minimum=1, integer=True)
+    power = as_number(power, "power")
     counts = np.bincount(as_array(targets, "targets", dtype="int").ravel(),
                          minlength=num_classes)[:num_classes].astype(float)
     if (counts == 0).any():
@@ -328,8 +404,22 @@ def train_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: in
     Works for per-image labels [N] and per-pixel labels [N, H, W] alike."""
     steps = as_number(steps, "steps", minimum=1, integer=True)
     batch_size = as_number(batch_size, "batch_size", minimum=1, integer=True)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold as many examples, got {len(x)} and {len(y)}")
+    lr = as_number(lr, "lr", minimum=0.0)
+    _module(model, "model")
+    x = as_tensor(x, "x", shape=("N", 3, "H", "W"), nonempty=True,
+                  dtype=next(model.parameters()).dtype, why="colour images like the weights")
+    if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or \
+            y.dtype == torch.bool:
+        got = f"{y.dtype} tensor" if isinstance(y, torch.Tensor) else type(y).__name__
+        raise TypeError(f"y must be a tensor of integer class labels, got {got}")
+    if y.ndim not in (1, 3) or len(y) != len(x):
+        raise ValueError(f"x and y must hold as many examples: y must be [N] (one label per "
+                         f"image) or [N, H, W] (per pixel) with N = {len(x)}, got "
+                         f"{tuple(y.shape)}")
+    y = y.long()
+    if weight is not None:
+        weight = as_tensor(weight, "weight", shape=("K",), nonempty=True, dtype=x.dtype,
+                           why="one loss weight per class, like the weights")
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -352,6 +442,8 @@ def train_steps(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: in
 def predict_probabilities(model: nn.Module, images, *, chunk: int = 64) -> torch.Tensor:
     """Softmax class probabilities [N, K, H, W] of a segmentation network, in eval mode."""
     images = _images(images)
+    _module(model, "model")
+    chunk = as_number(chunk, "chunk", minimum=1, integer=True)
     model.eval()
     return torch.cat([model(images[i:i + chunk]).softmax(1) for i in range(0, len(images), chunk)])
 
@@ -363,6 +455,9 @@ def mask_rcnn(num_classes: int = len(CLASSES), *, size: int = 128) -> nn.Module:
     resizing images to ``size`` and keeping few proposals, so that it runs on a CPU."""
     from torchvision.models.detection import maskrcnn_resnet50_fpn
 
+    num_classes = as_number(num_classes, "num_classes", minimum=2, integer=True)
+    size = as_number(size, "size", minimum=32, integer=True)
+
     return maskrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=num_classes,
                                  min_size=size, max_size=size, rpn_pre_nms_top_n_train=200,
                                  rpn_post_nms_top_n_train=100, rpn_pre_nms_top_n_test=200,
@@ -372,10 +467,9 @@ def mask_rcnn(num_classes: int = len(CLASSES), *, size: int = 128) -> nn.Module:
 
 def scene_target(scene: Scene) -> dict[str, torch.Tensor]:
     """A scene's objects as torchvision's detection models want them."""
-    if not isinstance(scene, Scene):
-        raise TypeError(f"scene_target needs a Scene, got {type(scene).__name__}")
-    return {"boxes": torch.from_numpy(scene.boxes), "labels": torch.from_numpy(scene.labels),
-            "masks": torch.from_numpy(scene.masks.astype(np.uint8))}
+    scene = check_scene(scene)
+    return {"boxes": torch.tensor(scene.boxes), "labels": torch.tensor(scene.labels),
+            "masks": torch.tensor(scene.masks.astype(np.uint8))}
 
 
 class MaskBranch(NamedTuple):
@@ -393,6 +487,13 @@ class MaskBranch(NamedTuple):
 def mask_branch(model: nn.Module, image: torch.Tensor, boxes: torch.Tensor) -> MaskBranch:
     """Run Mask R-CNN's backbone and mask branch on ``boxes`` [R, 4] (x1, y1, x2, y2 in the
     original image [3, H, W]) step by step, as its RoI heads do for its detections."""
+    if not all(hasattr(model, a) for a in ("transform", "backbone", "roi_heads")) or \
+            getattr(model.roi_heads, "mask_head", None) is None:
+        raise TypeError(f"model must be a torchvision Mask R-CNN (mask_rcnn()), got "
+                        f"{type(model).__name__}")
+    image = _images(image[None] if isinstance(image, torch.Tensor) and image.ndim == 3
+                    else image, "image")[0]
+    boxes = _check_boxes(boxes, "boxes")
     model.eval()
     images, targets = model.transform([image], [{"boxes": boxes}])
     features = model.backbone(images.tensors)
@@ -410,8 +511,11 @@ def mask_targets(masks, boxes, *, size: int = 28, aligned: bool = False) -> torc
     which samples half a pixel off). float [R, size, size] in [0, 1]."""
     from torchvision.ops import roi_align
 
-    masks = torch.as_tensor(as_array(masks, "masks", dtype=None)).float()
-    boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(len(masks), 4)), dtype=torch.float32)
+    size = as_number(size, "size", minimum=1, integer=True)
+    masks = torch.from_numpy(as_array(masks, "masks", shape=("R", "H", "W")).astype(np.float32))
+    boxes = as_array(boxes, "boxes")
+    check_shape(boxes, "boxes", (len(masks), 4), why="one box per mask of masks")
+    boxes = torch.from_numpy(boxes.astype(np.float32))
     rois = torch.cat([torch.arange(len(boxes), dtype=torch.float32)[:, None], boxes], dim=1)
     return roi_align(masks[:, None], rois, (size, size), 1.0, aligned=aligned)[:, 0]
 
@@ -421,9 +525,13 @@ def paste_masks(masks, boxes, image_size: tuple[int, int]) -> torch.Tensor:
     image (torchvision's ``paste_masks_in_image``): float [R, H, W]."""
     from torchvision.models.detection.roi_heads import paste_masks_in_image
 
-    masks = torch.as_tensor(as_array(masks, "masks", shape=(None, None, None)),
-                            dtype=torch.float32)
-    boxes = torch.as_tensor(as_array(boxes, "boxes", shape=(len(masks), 4)), dtype=torch.float32)
+    masks = torch.from_numpy(as_array(masks, "masks", shape=("R", "M", "M")).astype(np.float32))
+    boxes = as_array(boxes, "boxes")
+    check_shape(boxes, "boxes", (len(masks), 4), why="one box per mask of masks")
+    boxes = torch.from_numpy(boxes.astype(np.float32))
+    if not isinstance(image_size, tuple | list) or len(image_size) != 2:
+        raise ValueError(f"image_size must be (H, W), got {image_size!r:.40}")
+    image_size = tuple(as_number(v, "image_size", minimum=1, integer=True) for v in image_size)
     return paste_masks_in_image(masks[:, None], boxes, tuple(image_size))[:, 0]
 
 
@@ -451,6 +559,10 @@ def roi_align_loops(features, box, output_size: int, *, spatial_scale: float = 1
     ``torchvision.ops.roi_align`` computes the same, vectorised. Returns [C, S, S].
     """
     features = as_array(features, "features", shape=(None, None, None))
+    spatial_scale = as_number(spatial_scale, "spatial_scale", minimum=1e-9)
+    sampling_ratio = as_number(sampling_ratio, "sampling_ratio", integer=True)
+    if sampling_ratio == 0 or sampling_ratio < -1:
+        raise ValueError(f"sampling_ratio must be -1 (adaptive) or >= 1, got {sampling_ratio}")
     x1, y1, x2, y2 = as_array(box, "box", shape=(4,)) * spatial_scale - (0.5 if aligned else 0.0)
     s = as_number(output_size, "output_size", minimum=1, integer=True)
     roi_w, roi_h = (x2 - x1, y2 - y1) if aligned else (max(x2 - x1, 1.0), max(y2 - y1, 1.0))

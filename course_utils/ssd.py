@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course_utils.boxes import _check_boxes
 from course_utils.data.scenes import scenes_to_tensors
 from course_utils.detection import (
     BELOW_LOW_THRESHOLD,
@@ -30,8 +31,20 @@ from course_utils.detection import (
     match_anchors,
 )
 from course_utils.detector_runs import Evaluator, Run, check_images, check_labels
-from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _steps, _train
-from course_utils.validate import as_number
+from course_utils.detectors import (
+    NUM_CLASSES,
+    _block,
+    _check_scenes,
+    _steps,
+    _train,
+    padded_truth,
+)
+from course_utils.validate import as_number, as_tensor
+
+__all__ = [
+    "ssd_default_boxes", "SSD", "ssd_targets", "hard_negatives", "ssd_loss", "decode_ssd",
+    "ssd_detect", "train_ssd",
+]
 
 VARIANCE_WEIGHTS = (10.0, 10.0, 5.0, 5.0)  # SSD's variances (0.1, 0.1, 0.2, 0.2) inverted
 FEATURE_SIZES = (16, 8, 4)
@@ -42,8 +55,17 @@ RATIOS = (1.0, 2.0, 0.5)  # w / h
 def ssd_default_boxes(image_size: int = 64) -> Tensor:
     """All default boxes, map by map (16 x 16, 8 x 8, 4 x 4 for a 64 px image), in the order
     of ``SSD.forward``'s outputs."""
+    image_size = _ssd_size(image_size)
     return torch.cat([default_boxes(f * image_size // 64, image_size, scales=s, ratios=RATIOS)
                       for f, s in zip(FEATURE_SIZES, SCALES, strict=True)])
+
+
+def _ssd_size(size) -> int:
+    size = as_number(size, "image_size", minimum=16, integer=True)
+    if size % 16:
+        raise ValueError(f"image_size must divide by 16 (SSD's coarsest map has stride 16), "
+                         f"got {size}")
+    return size
 
 
 class SSD(nn.Module):
@@ -64,6 +86,11 @@ class SSD(nn.Module):
                                        for c, a in zip((48, width, width), per_cell, strict=True))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = as_tensor(x, "x", shape=("N", 3, "H", "W"), nonempty=True,
+                      dtype=self.stem[0][0].weight.dtype, why="colour images like the weights")
+        if x.shape[2] % 16 or x.shape[3] % 16:
+            raise ValueError(f"x must have sides that divide by 16 (SSD's coarsest map), got "
+                             f"{tuple(x.shape)}")
         f16 = self.stem(x)
         f8 = self.down8(f16)
         f4 = self.down4(f8)
@@ -83,6 +110,10 @@ def ssd_targets(anchors: Tensor, boxes: Tensor, labels: Tensor, *,
     Returns:
         classes (Tensor[N, A], int64), offsets (Tensor[N, A, 4]; zero for background).
     """
+    anchors = _check_boxes(anchors, "anchors").float()
+    boxes, labels = padded_truth(boxes, labels)
+    boxes = boxes.float()
+    iou = as_number(iou, "iou", minimum=0.0, maximum=1.0)
     classes = torch.zeros(len(boxes), len(anchors), dtype=torch.int64)
     offsets = torch.zeros(len(boxes), len(anchors), 4)
     for i in range(len(boxes)):
@@ -106,6 +137,14 @@ def hard_negatives(loss: Tensor, positive: Tensor, ratio: float = 3.0) -> Tensor
     Returns:
         Tensor[N, A] (bool): the negatives that count.
     """
+    loss = as_tensor(loss, "loss", shape=("N", "A"), finite=False)  # NaN: a diverged model
+    if not isinstance(positive, Tensor) or positive.dtype != torch.bool or \
+            positive.shape != loss.shape:
+        got = (f"{positive.dtype} {tuple(positive.shape)}" if isinstance(positive, Tensor)
+               else type(positive).__name__)
+        raise TypeError(f"positive must be a bool tensor {tuple(loss.shape)} (like loss), got "
+                        f"{got}")
+    ratio = as_number(ratio, "ratio", minimum=0.0)
     loss = loss.detach().masked_fill(positive, -float("inf"))
     rank = loss.argsort(dim=1, descending=True, stable=True).argsort(dim=1)
     keep = (ratio * positive.sum(1, keepdim=True)).clamp(max=(~positive).sum(1, keepdim=True))
@@ -115,7 +154,24 @@ def hard_negatives(loss: Tensor, positive: Tensor, ratio: float = 3.0) -> Tensor
 def ssd_loss(logits: Tensor, offsets: Tensor, classes: Tensor, target_offsets: Tensor, *,
              neg_ratio: float = 3.0) -> tuple[Tensor, Tensor]:
     """SSD's loss: (cross-entropy on positives and mined negatives, smooth L1 on positives'
-    offsets), each summed and divided by the number of positives in the batch."""
+    offsets), each summed and divided by the number of positives in the batch. NaN outputs
+    (a diverged model) give a NaN loss."""
+    logits = as_tensor(logits, "logits", shape=("N", "A", "C"), finite=False)
+    neg_ratio = as_number(neg_ratio, "neg_ratio", minimum=0.0)
+    n, a, c = logits.shape
+    offsets = as_tensor(offsets, "offsets", shape=(n, a, 4), finite=False,
+                        why="one per default box of logits")
+    target_offsets = as_tensor(target_offsets, "target_offsets", shape=(n, a, 4),
+                               why="one per default box of logits")
+    if not isinstance(classes, Tensor) or classes.is_floating_point() or classes.is_complex() \
+            or classes.dtype == torch.bool or classes.shape != (n, a):
+        got = (f"{classes.dtype} {tuple(classes.shape)}" if isinstance(classes, Tensor)
+               else type(classes).__name__)
+        raise TypeError(f"classes must be an integer tensor ({n}, {a}) (ssd_targets), got {got}")
+    if classes.numel() and (int(classes.min()) < 0 or int(classes.max()) >= c):
+        raise ValueError(f"classes must be 0..{c - 1} (0 = background), got values from "
+                         f"{int(classes.min())} to {int(classes.max())}")
+    classes = classes.long()
     positive = classes > 0
     ce = F.cross_entropy(logits.flatten(0, 1), classes.flatten(), reduction="none"
                          ).view_as(classes)
@@ -135,6 +191,16 @@ def decode_ssd(logits: Tensor, offsets: Tensor, anchors: Tensor, *, image_size: 
     score_threshold = as_number(score_threshold, "score_threshold", minimum=0.0, maximum=1.0)
     if nms_iou is not None:
         nms_iou = as_number(nms_iou, "nms_iou", minimum=0.0, maximum=1.0)
+    image_size = as_number(image_size, "image_size", minimum=1, integer=True)
+    top_k = as_number(top_k, "top_k", minimum=1, integer=True)
+    max_detections = as_number(max_detections, "max_detections", minimum=0, integer=True)
+    logits = as_tensor(logits, "logits", shape=("N", "A", "C"))
+    n, a, _ = logits.shape
+    offsets = as_tensor(offsets, "offsets", shape=(n, a, 4), why="one per default box of logits")
+    anchors = _check_boxes(anchors, "anchors")
+    if len(anchors) != a:
+        raise ValueError(f"anchors must hold one box per default box of logits ({a}), got "
+                         f"{len(anchors)}")
     probs = torch.softmax(logits, dim=-1)[..., 1:]  # [N, A, C]
     n_classes = probs.shape[-1]
     out = []
@@ -152,6 +218,8 @@ def decode_ssd(logits: Tensor, offsets: Tensor, anchors: Tensor, *, image_size: 
 @torch.no_grad()
 def ssd_detect(model: SSD, images: Tensor, **kwargs) -> list[dict]:
     """Run SSD on images [N, 3, H, W] in [0, 1]; keyword arguments go to ``decode_ssd``."""
+    if not isinstance(model, SSD):
+        raise TypeError(f"model must be an SSD, got {type(model).__name__}")
     images = check_images(images)
     logits, offsets = model.eval()(images)
     return decode_ssd(logits, offsets, ssd_default_boxes(images.shape[-1]),
@@ -172,10 +240,10 @@ def train_ssd(train_scenes, val_scenes=None, *, steps: int = 400, batch_size: in
     """Train ``SSD`` for ``steps`` steps of AdamW on a one-cycle schedule (random left-right
     flips); with ``val_scenes``, held-out mAPs every ``eval_every`` steps (not counted as
     training time)."""
-    train_scenes = _check_scenes(train_scenes)
+    train_scenes = _check_scenes(train_scenes, "train_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     if images.shape[-1] % 16:
         raise ValueError(f"SSD needs scenes whose size divides by 16, got {images.shape[-1]}")
     anchors = ssd_default_boxes(images.shape[-1])

@@ -58,12 +58,18 @@ COURSE_MAP: tuple[CourseNotebook, ...] = tuple(
                                        "vs accuracy (architecture explorer)"),
         ("10", "transfer_learning", "a real ImageNet-pretrained network offline; feature "
                                     "extraction vs fine-tuning vs from scratch"),
-        ("11", "object_detection", "IoU; sliding windows; R-CNN to Faster R-CNN; SSD and "
-                                   "YOLO; non-maximum suppression; mAP; a real pretrained "
-                                   "face detector (MTCNN) on real photos"),
-        ("12", "segmentation", "semantic vs instance; fully convolutional networks; "
+        ("11", "object_detection", "IoU; mAP; non-maximum suppression; sliding windows and "
+                                   "region proposals; R-CNN, Fast R-CNN and Faster R-CNN "
+                                   "trained and compared (its region proposal network's "
+                                   "anchors and proposals before and after training; "
+                                   "two-stage explorer)"),
+        ("12", "single_shot_detection", "SSD (default boxes, hard negative mining) and YOLO "
+                                        "v1 trained; a single-shot detector of our own; the "
+                                        "three compared; a real pretrained face detector "
+                                        "(MTCNN) on real photos"),
+        ("13", "segmentation", "semantic vs instance; fully convolutional networks; "
                                "upsampling; pixel accuracy and mean IoU; Mask R-CNN"),
-        ("13", "rnn_captioning", "recurrent networks; image captioning with CNN features "
+        ("14", "rnn_captioning", "recurrent networks; image captioning with CNN features "
                                  "feeding an RNN"),
     )
 )

@@ -20,6 +20,10 @@ from course_utils.progress import progress as progress_bar
 from course_utils.repro import device as default_device
 from course_utils.validate import as_number
 
+__all__ = [
+    "History", "evaluate", "predict", "LivePlot", "fit",
+]
+
 
 class History(NamedTuple):
     """Per-epoch numbers of a ``fit`` run (accuracies are nan when not classifying)."""
@@ -59,7 +63,32 @@ def _check_batch(batch, name: str):
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"{name} must yield torch tensors, {_LOADER_HINT}; got {part} of type "
                             f"{type(value).__module__}.{type(value).__name__}")
+    x, y = batch
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
+        raise ValueError(f"{name} must yield batches of x and y with one target per item, got "
+                         f"x {tuple(x.shape)} and y {tuple(y.shape)}")
+    if x.is_complex() or (x.is_floating_point() and not bool(torch.isfinite(x).all())):
+        raise ValueError(f"{name} yielded x holding "
+                         f"{'complex numbers' if x.is_complex() else 'NaN or inf'}: the inputs "
+                         "must be finite real numbers (check the data)")
     return batch
+
+
+def _run(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, name: str):
+    """model(x) and its loss, with the batch named when the model or the loss refuses it."""
+    try:
+        out = model(x)
+    except (RuntimeError, IndexError) as error:  # torch's shape and dtype complaints
+        raise ValueError(f"model(x) failed on a batch from {name} (x {x.dtype} "
+                         f"{tuple(x.shape)}): {error}") from error
+    if loss_fn is None:
+        return out, None
+    try:
+        return out, loss_fn(out, y)
+    except (RuntimeError, IndexError) as error:
+        raise ValueError(f"the loss failed on a batch from {name}: outputs {out.dtype} "
+                         f"{tuple(out.shape)}, targets y {y.dtype} {tuple(y.shape)}: "
+                         f"{error}") from error
 
 
 @torch.no_grad()
@@ -67,14 +96,15 @@ def evaluate(model: nn.Module, loader, *, loss_fn=None, device=None) -> tuple[fl
     """Mean loss and accuracy (nan if not classification) of ``model`` over ``loader``."""
     loss_fn = nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     device = default_device() if device is None else device
+    _check_loader(loader, "loader")
     was_training = model.training
     model.eval()
     total, correct, n, counted = 0.0, 0, 0, True
     for batch in loader:
         x, y = _check_batch(batch, "loader")
         x, y = x.to(device), y.to(device)
-        out = model(x)
-        total += float(loss_fn(out, y)) * len(x)
+        out, loss = _run(model, loss_fn, x, y, "loader")
+        total += float(loss) * len(x)
         hits = _accuracy_count(out, y)
         counted = counted and hits is not None
         correct += hits or 0
@@ -89,13 +119,17 @@ def evaluate(model: nn.Module, loader, *, loss_fn=None, device=None) -> tuple[fl
 def predict(model: nn.Module, loader, *, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Outputs (logits [N, C]) and targets [N] of ``model`` over ``loader``, in eval mode."""
     device = default_device() if device is None else device
+    _check_loader(loader, "loader")
     was_training = model.training
     model.eval()
     outs, targets = [], []
-    for x, y in loader:
-        outs.append(model(x.to(device)).cpu())
+    for batch in loader:
+        x, y = _check_batch(batch, "loader")
+        outs.append(_run(model, None, x.to(device), y, "loader")[0].cpu())
         targets.append(y)
     model.train(was_training)
+    if not outs:
+        raise ValueError("loader yielded no batches")
     return torch.cat(outs), torch.cat(targets)
 
 
@@ -111,6 +145,9 @@ class LivePlot:
         display(self.plot.image)
 
     def update(self, history: History) -> None:
+        if not isinstance(history, History):
+            raise TypeError(f"history must be the History fit returns, got "
+                            f"{type(history).__name__}")
         left, right = self.plot.axes
         for ax in (left, right):
             ax.clear()
@@ -172,8 +209,7 @@ def fit(model: nn.Module, train_loader, *, epochs: int, optimizer=None, lr: floa
         for step, batch in enumerate(batches, 1):
             x, y = _check_batch(batch, "train_loader")
             x, y = x.to(device), y.to(device)
-            out = model(x)
-            loss = loss_fn(out, y)
+            out, loss = _run(model, loss_fn, x, y, "train_loader")
             if not torch.isfinite(loss):
                 message = (f"loss became {loss.item()} at epoch {epoch}, step {step}: lower "
                            "the learning rate, or check the inputs for NaN")

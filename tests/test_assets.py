@@ -44,6 +44,26 @@ def test_data_dir_defaults_to_the_repo_and_obeys_the_env(monkeypatch, tmp_path):
     assert data_dir() == tmp_path
 
 
+def test_an_installed_package_reads_the_copy_it_carries(monkeypatch, tmp_path):
+    """A wheel carries data/ as course_utils/_data (setup.py); found through the package.
+
+    tests/test_wheel.py proves it on a real wheel installed outside the checkout."""
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    package = tmp_path / "site-packages" / "course_utils"
+    monkeypatch.setattr(assets.importlib.resources, "files", lambda name: package)
+    assert data_dir() == REPO_DATA  # no copy inside the package: a checkout
+    (package / "_data").mkdir(parents=True)
+    assert data_dir() == package / "_data"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    assert data_dir() == tmp_path  # the env still wins
+
+
+def test_setup_py_ships_data_as_the_folder_data_dir_reads():
+    setup_py = (REPO_DATA.parent / "setup.py").read_text()
+    assert f'package_dir={{"course_utils.{assets.INSTALLED}": "data"}}' in setup_py
+    assert f'package_data={{"course_utils.{assets.INSTALLED}": ["**/*"]}}' in setup_py
+
+
 def test_good_asset_returns_its_path(data):
     path = asset_path("annotations/boxes.json")
     assert path == data / "annotations" / "boxes.json" and path.read_bytes() == GOOD

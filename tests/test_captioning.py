@@ -210,7 +210,7 @@ def test_captioner_errors():
         Captioner(20)
     with pytest.raises(ValueError, match="divisible by 8"):
         Captioner(Vocabulary(["a"]), image_size=20)
-    with pytest.raises(ValueError, match=r"images must be a tensor \[N, 3, 16, 16\]"):
+    with pytest.raises(ValueError, match=r"images must have shape \(N, 3, 16, 16\)"):
         caption_images(_model(), torch.zeros(2, 3, 32, 32))
     with pytest.raises(ValueError, match="one caption per image"):
         train_captioner(_model(), torch.zeros(2, 3, 16, 16), torch.zeros(3, 4).long(), steps=1)

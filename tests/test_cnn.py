@@ -23,7 +23,8 @@ def test_lenet_has_the_published_sizes_and_parameters():
         (6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 10, 10), (16, 5, 5)]
     # conv1 156 + conv2 2,416 + 48,120 + 10,164 + 850 = 61,706 (LeCun et al. 1998, C1-F6)
     assert sum(p.numel() for p in model.parameters()) == 61_706
-    with pytest.raises(ValueError, match="LeNet5 expects images N x 1 x 32 x 32, got"):
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 1, 32, 32\) \(LeNet5 takes "
+                                         r"images N x 1 x 32 x 32"):
         model(torch.zeros(1, 1, 8, 8))
 
 

@@ -1,5 +1,7 @@
 """course_utils.conv against torch.nn.functional and autograd (float64), loops against im2col."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -128,3 +130,28 @@ def test_plot_im2col_draws_one_outline_per_window_on_each_side():
     left, right = fig.axes
     assert len(left.patches) == len(right.patches) == 6
     assert len(right.texts) == 24 and len(left.texts) == 12
+
+
+@pytest.mark.parametrize("wrong", [(2, 4, 2, 2), (4, 2, 3, 3), (2, 4, 3), (2 * 4 * 3 * 3,)])
+def test_backward_refuses_a_dout_of_the_wrong_shape_naming_the_expected_one(wrong):
+    # issue 21: a gufunc message (conv) or an IndexError (max pool) from deep inside
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(4, 3, 3, 3))
+    out, cache = C.conv2d_forward(x, w, stride=2, padding=1)
+    assert out.shape == (2, 4, 3, 3)
+    expected = (r"dout must have the forward's output shape \(2, 4, 3, 3\) \(x \(2, 3, 5, 5\), "
+                r"weight \(4, 3, 3, 3\), stride \(2, 2\), padding \(1, 1\), dilation \(1, 1\)\), "
+                rf"got {re.escape(str(wrong))}")
+    with pytest.raises(ValueError, match=expected):
+        C.conv2d_backward(np.ones(wrong), cache)
+    with pytest.raises(ValueError, match=expected):
+        C.conv2d_backward_loops(np.ones(wrong), x, w, 2, 1)
+    pooled = {"max": C.max_pool2d_forward(x, 3, 1, 1), "avg": C.avg_pool2d_forward(x, 3, 1, 1)}
+    for mode, backward in (("max", C.max_pool2d_backward), ("avg", C.avg_pool2d_backward)):
+        out, cache = pooled[mode]
+        assert out.shape == (2, 3, 5, 5)
+        with pytest.raises(ValueError, match=r"dout must have the forward's output shape "
+                                             r"\(2, 3, 5, 5\) \(x \(2, 3, 5, 5\), kernel_size "
+                                             r"\(3, 3\), stride \(1, 1\), padding \(1, 1\)\)"):
+            backward(np.ones(wrong), cache)
+        np.testing.assert_array_equal(backward(np.zeros(out.shape), cache), np.zeros(x.shape))

@@ -88,7 +88,8 @@ def test_bad_inputs_get_clear_errors():
         make_mlp(2, activation="gelu")
     with pytest.raises(ValueError, match="unknown initialisation 'kaiming'"):
         make_mlp(2, init="kaiming")
-    with pytest.raises(ValueError, match="x has 10 rows but y has 9 labels"):
+    with pytest.raises(ValueError,
+                       match=r"y must have shape \(10,\) \(one label per row of x\), got \(9,\)"):
         layer_gradient_norms(make_mlp(1), X[:10], Y[:9])
     with pytest.raises(ValueError, match=r"x must be finite.*x\[0, 0\] is nan"):
         layer_gradient_norms(make_mlp(1), np.full((2, 64), np.nan), [0, 1])

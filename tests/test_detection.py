@@ -203,7 +203,8 @@ def test_roi_pool_gradient_and_list_form_match_torchvision():
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: roi_pool(torch.zeros(1, 1, 4, 4), [[2.0, 0, 0, 2, 2]], 2), r"boxes\[0, 0\] = 2"),
     (lambda: roi_pool(torch.zeros(1, 1, 4, 4), [[0.0, 0, 0, 2]], 2), r"shape \(N, 5\)"),
-    (lambda: roi_pool(torch.zeros(1, 4, 4), [[0.0, 0, 0, 2, 2]], 2), r"Tensor\[N, C, H, W\]"),
+    (lambda: roi_pool(torch.zeros(1, 4, 4), [[0.0, 0, 0, 2, 2]], 2),
+     r"input must have shape \(N, C, H, W\)"),
     (lambda: roi_pool(torch.zeros(1, 1, 4, 4), [[0.0, 0, 0, 2, 2]], 0), "output_size"),
     (lambda: roi_pool(torch.zeros(1, 1, 4, 4), [[0, 0, 0, 2, 2]], 2, -1), "spatial_scale"),
 ])

@@ -132,7 +132,7 @@ def test_short_training_runs_and_their_outputs():
     labels, boxes = localise(model, one[:4])
     assert labels.shape == (4,) and boxes.shape == (4, 4) and set(labels) <= {1, 2, 3}
     assert len(log.loss) == 15 and log.cpu_seconds[-1] > 0
-    with pytest.raises(ValueError, match="one object per scene"):
+    with pytest.raises(ValueError, match="scenes must hold one object each"):
         train_localiser(SCENES, steps=1)
 
     image = scenes_to_tensors(SCENES[:1])[0][0]

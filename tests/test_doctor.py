@@ -149,6 +149,45 @@ def test_broken_data_fails_with_the_fix(monkeypatch, tmp_path):
     assert by_name["digits (scikit-learn)"].ok
 
 
+def test_outside_a_checkout_the_fixes_use_pip_and_test_packages_are_optional(monkeypatch):
+    """Installed from a wheel or git (Colab, a hub): no Makefile, no tests to run."""
+    assert doctor.in_checkout()  # this test runs from the repository
+    monkeypatch.setattr(doctor, "in_checkout", lambda: False)
+    monkeypatch.setattr(doctor, "install_source", lambda: "git+https://example.org/course")
+    monkeypatch.setitem(sys.modules, "timm", None)
+    monkeypatch.setitem(sys.modules, "nbval", None)
+    timm = package_check(Package("timm", "timm"))
+    assert not timm.ok and "make lab" not in timm.fix
+    assert '-m pip install "course_utils @ git+https://example.org/course"' in timm.fix
+    nbval = package_check(Package("nbval", "nbval", tests_only=True))
+    assert nbval.ok and nbval.detail == "not installed (only the course's tests use it)"
+    assert [p.dist for p in doctor.PACKAGES if p.tests_only] == ["nbval"]
+    monkeypatch.setattr(doctor, "in_checkout", lambda: True)
+    assert not package_check(Package("nbval", "nbval", tests_only=True)).ok
+
+
+class _Dist:
+    def __init__(self, text):
+        self.text = text
+
+    def read_text(self, name):
+        assert name == "direct_url.json"
+        return self.text
+
+
+@pytest.mark.parametrize("record, source", [
+    ({"url": "https://github.com/o/r.git", "vcs_info": {"vcs": "git", "commit_id": "ab"}},
+     "git+https://github.com/o/r.git"),
+    ({"url": "file:///tmp/course_utils-0.1.0-py3-none-any.whl", "archive_info": {}},
+     "file:///tmp/course_utils-0.1.0-py3-none-any.whl"),
+    (None, "git+<the course repository's URL>"),
+])
+def test_install_source_reads_pips_record(monkeypatch, record, source):
+    text = None if record is None else json.dumps(record)
+    monkeypatch.setattr(doctor.importlib.metadata, "distribution", lambda name: _Dist(text))
+    assert doctor.install_source() == source
+
+
 def test_doctor_report_is_the_report_of_run_checks(monkeypatch):
     monkeypatch.setattr(doctor, "run_checks", lambda: ALL_OK)
     assert doctor.doctor_report() == report(ALL_OK)

@@ -49,6 +49,24 @@ def test_frozen_part_then_top_equals_the_whole_network(model):
         np.testing.assert_allclose(feats.numpy(), whole, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("batch_size", [1, 5, 16, 64])
+def test_features_do_not_depend_on_the_batch_size(model, batch_size):
+    # Oracle: the whole network on all 7 images at once; its classifier on our pooled
+    # features gives its logits, and the stem plus stages 0-2 are the timm modules in a row.
+    faces, _ = lfw_faces()
+    x = to_network_input(faces[:7], size=64)  # 7: batches of 5 and 16 do not divide it
+    with torch.no_grad():
+        logits = model(x)
+        early = model.blocks[:3](model.bn1(model.conv_stem(x)))
+        feats = pooled_features(model, x, batch_size=batch_size)
+        split = split_features(model, x, frozen_stages=3, batch_size=batch_size)
+        # tolerance: float32 convolutions may pick another algorithm for another batch size
+        np.testing.assert_allclose(model.classifier(torch.from_numpy(feats)).numpy(),
+                                   logits.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(split.numpy(), early.numpy(), rtol=1e-4, atol=1e-4)
+    assert feats.shape == (7, 1280) and split.shape[0] == 7
+
+
 def test_top_is_a_copy_with_a_new_head(model):
     top = trainable_top(model, frozen_stages=6, classes=3)
     assert top[1].out_features == 3 and top[1].in_features == 1280
@@ -70,7 +88,7 @@ def test_inputs_and_sampling():
     assert curve.scores["all test"].tolist() == [[0.99, 0.99], [0.98, 0.98]]
     with pytest.raises(ValueError, match="gray must be N x H x W"):
         to_network_input(np.zeros((2, 8, 8, 3)))
-    with pytest.raises(ValueError, match="class 0 has only 100 examples, asked for 101"):
+    with pytest.raises(ValueError, match="per_class 101 is more than the 100 examples of class 0"):
         sample_per_class(y, 101)
 
 
@@ -214,7 +232,9 @@ def test_trainable_parameters_by_module():
     for frozen in (0, 4, 7):
         kept = (*net.blocks[frozen:], net.conv_head, net.bn2)
         expected = sum(p.numel() for m in kept for p in m.parameters()) + head
+        built = trainable_top(net, frozen_stages=frozen, classes=3)  # the copy that trains
         assert trainable_parameters(net, frozen_stages=frozen, classes=3) == expected
+        assert expected == sum(p.numel() for p in built.parameters())
     assert trainable_parameters(net, frozen_stages=7, classes=3) == 412_160 + head
 
 

@@ -50,7 +50,7 @@ def test_a_probe_straddling_relus_kink_breaks_a_right_gradient():
 
 
 def test_bad_inputs_get_clear_errors():
-    with pytest.raises(ValueError, match=r"b must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"b must have the shape of a, \(2,\)"):
         relative_error([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="rel_error must be >= 0"):
         verdict(-1.0)

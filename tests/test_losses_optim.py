@@ -179,7 +179,7 @@ def test_bad_inputs_get_clear_errors():
         make_optimizer("adma", lr=0.1)
     with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\]"):
         losses.binary_cross_entropy([1.2], [1.0])
-    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"target must have the shape of pred, \(3,\)"):
         losses.l1_loss([1.0, 2.0, 3.0], [1.0])
     with pytest.raises(ValueError, match=r"class indices in 0..1"):
         losses.cross_entropy(np.zeros((1, 2)), [2])

@@ -46,7 +46,8 @@ def test_roc_and_auc_match_sklearn(seed):
 def test_bad_inputs_get_clear_errors():
     with pytest.raises(ValueError, match="same length, got 3 and 2"):
         M.accuracy([0, 1, 1], [0, 1])
-    with pytest.raises(ValueError, match=r"class indices in 0..2, got values from -1 to 1"):
+    with pytest.raises(ValueError,
+                       match=r"class indices in 0..2 \(classes=3\), got values from -1 to 1"):
         M.confusion_matrix([0, 1, -1], [0, 1, 1], classes=3)
     with pytest.raises(ValueError, match="whole numbers"):
         M.accuracy([0.5, 1], [0, 1])

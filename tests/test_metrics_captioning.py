@@ -95,7 +95,8 @@ def test_bad_inputs_say_what_is_wrong():
         sentence_bleu([["a", "b"]], "a b")
     with pytest.raises(ValueError, match="empty: every candidate needs at least one reference"):
         sentence_bleu([], ["a"])
-    with pytest.raises(ValueError, match="2 candidates but 1 reference lists"):
+    with pytest.raises(ValueError,
+                       match="candidates has 2 captions but list_of_references 1 lists"):
         corpus_bleu([[["a"]]], [["a"], ["b"]])
     with pytest.raises(ValueError, match="n must be >= 1"):
         ngrams(["a"], 0)

@@ -169,7 +169,7 @@ def test_decision_grid_matches_predict_at_grid_points():
         (lambda: perceptron_train(np.zeros((2, 2)), np.ones(2), epochs=0), ValueError,
          "epochs must be an int >= 1"),
         (lambda: perceptron_train(np.zeros((2, 2)), np.ones(2), w0=np.zeros(2)), ValueError,
-         r"w_tilde must have shape \(3,\) = 2 weights \+ 1 bias"),
+         r"w0 must have shape \(3,\) = 2 weights \+ 1 bias"),
         (lambda: perceptron_step(np.zeros(3), np.ones(3), 1, lr=0.0), ValueError, "lr must be > 0"),
         (lambda: perceptron_step(np.zeros(3), np.ones(3), 0), ValueError, r"y must be -1 or \+1"),
         (lambda: perceptron_step(np.zeros(3), np.ones(2), 1), ValueError, "same length"),

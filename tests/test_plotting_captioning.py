@@ -1,4 +1,4 @@
-"""Figures of notebook 13: the drawn artists hold what was asked for."""
+"""Figures of notebook 14: the drawn artists hold what was asked for."""
 
 import matplotlib
 

@@ -1,4 +1,4 @@
-"""Notebook 11's figures draw what they claim: matched boxes, responsible cells, curves."""
+"""Notebooks 11 and 12's figures draw what they claim: matched boxes, responsible cells, curves."""
 
 import matplotlib
 

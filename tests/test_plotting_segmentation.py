@@ -14,6 +14,7 @@ from course_utils.plotting import (  # noqa: E402
     CLASS_PALETTE,
     colourise,
     overlay,
+    plot_instance_masks,
     plot_label_maps,
     plot_losses,
     plot_mask_targets,
@@ -80,3 +81,25 @@ def test_mask_targets_figure_has_a_row_per_object():
     assert len(fig.axes) == 4 * n
     both = fig.axes[3].images[0].get_array()
     assert (both[..., 1] == SCENE.masks[0]).all() and both[..., 0].sum() == 0
+
+
+def test_instance_masks_tint_true_and_predicted_masks():
+    labels = np.asarray(SCENE.labels)
+    masks = SCENE.masks[:, None].astype(np.float32)  # [K, 1, H, W] probabilities
+    low = masks[:1] * 0.9  # a fourth detection scoring below min_score: not drawn
+    det = {"boxes": np.concatenate([SCENE.boxes, SCENE.boxes[:1]]),
+           "labels": np.concatenate([labels, [labels[0] % 3 + 1]]),
+           "scores": np.array([0.9, 0.8, 0.7, 0.2]), "masks": np.concatenate([masks, low])}
+    fig = plot_instance_masks([SCENE], [det], titles=["t"])
+    truth, predicted = (fig.axes[k].images[0].get_array() for k in (0, 1))
+    np.testing.assert_allclose(truth, overlay(SCENE.image, semantic_map(SCENE)))
+    np.testing.assert_allclose(predicted, truth)  # the same masks and classes
+    assert len(fig.axes[0].patches) == 3 and len(fig.axes[1].patches) == 3
+    assert fig.axes[0].get_title() == "t"
+    det["masks"] = masks[[0, 0, 0, 0]] * 0.4  # below mask_threshold: nothing tinted
+    det["scores"] = np.array([0.9, 0.8, 0.7, 0.6])
+    fig = plot_instance_masks([SCENE], [det])
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), SCENE.image)
+    assert len(fig.axes[1].patches) == 4
+    with pytest.raises(ValueError, match="one per scene"):
+        plot_instance_masks([SCENE, SCENE], [det])

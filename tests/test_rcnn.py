@@ -12,11 +12,13 @@ from course_utils.rcnn import (
     mask_quality,
     rcnn_detect,
     rpn_proposals,
+    settings_table,
     tiny_faster_rcnn,
     tiny_mask_rcnn,
     torchvision_targets,
     train_rcnn,
     two_stages,
+    untrained_faster_rcnn,
 )
 
 SCENES = make_scenes(16, seed=9, max_objects=3)
@@ -35,6 +37,12 @@ def test_images_stay_at_64_px_and_outputs_are_torchvision_dicts():
         tiny_faster_rcnn(stride=2)
     found = rcnn_detect(model, images)
     assert len(found) == 2 and set(found[0]) == {"boxes", "scores", "labels"}
+    one_by_one = rcnn_detect(model, images, batch=1)  # batching does not change detections
+    for a, b in zip(found, one_by_one, strict=True):
+        torch.testing.assert_close(a["boxes"], b["boxes"], atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(a["scores"], b["scores"], atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="batch"):
+        rcnn_detect(model, images, batch=0)
     assert model.roi_heads.box_predictor.cls_score.out_features == 4  # background + 3
     assert model.rpn.head.cls_logits.out_channels == 12  # 4 sizes x 3 ratios per cell
     assert model.backbone.stride == 4
@@ -113,3 +121,46 @@ def test_short_training_runs_repeat_exactly():
     assert "masks" in rcnn_detect(masked.model, scenes_to_tensors(SCENES[:1])[0])[0]
     assert isinstance(tiny_mask_rcnn().roi_heads.mask_predictor.mask_fcn_logits,
                       torch.nn.Conv2d)
+
+
+def test_untrained_copy_is_where_training_starts():
+    state = torch.random.get_rng_state()
+    copy = untrained_faster_rcnn(seed=3)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the global stream is untouched
+    assert not copy.training
+    run = train_rcnn(SCENES, steps=1, batch_size=1, lr=1e-9, seed=3)  # one near-zero step
+    trained = dict(run.model.named_parameters())
+    for name, p in copy.named_parameters():
+        torch.testing.assert_close(p, trained[name], atol=1e-6, rtol=0)
+    other = dict(untrained_faster_rcnn(seed=4).named_parameters())
+    assert not torch.equal(other["backbone.0.0.weight"], trained["backbone.0.0.weight"])
+
+
+def test_settings_table_reads_the_model_and_torchvisions_defaults():
+    import inspect
+
+    from torchvision.models.detection import FasterRCNN
+
+    defaults = {k: p.default for k, p in inspect.signature(FasterRCNN).parameters.items()}
+    rows = {r["setting"]: r for r in settings_table(tiny_faster_rcnn())}
+    size = rows["images resized to (min_size / max_size, px)"]
+    assert size["torchvision's default"] == f"{defaults['min_size']} / {defaults['max_size']}"
+    assert size["ours (read from the model)"] == "64 / 64"
+    top = rows["RPN: proposals before / after NMS (test)"]
+    assert top["torchvision's default"] == (f"{defaults['rpn_pre_nms_top_n_test']} / "
+                                            f"{defaults['rpn_post_nms_top_n_test']}")
+    assert top["ours (read from the model)"] == "300 / 100"
+    for name, key, ours in (("RPN: an anchor is an object from IoU", "rpn_fg_iou_thresh", 0.5),
+                            ("RPN: anchors sampled per image", "rpn_batch_size_per_image", 64),
+                            ("box head: RoIs sampled per image", "box_batch_size_per_image",
+                             64)):
+        assert rows[name]["torchvision's default"] == defaults[key]
+        assert rows[name]["ours (read from the model)"] == ours
+    assert rows["box head: units of its two layers"]["ours (read from the model)"] == 256
+    assert rows["class scores (0 = background)"]["ours (read from the model)"] == 4
+    assert rows["anchor sides (px)"]["ours (read from the model)"] == [8, 16, 24, 32]
+    wide = {r["setting"]: r for r in settings_table(tiny_faster_rcnn(width=32))}
+    assert wide["parameters"]["ours (read from the model)"] != rows["parameters"][
+        "ours (read from the model)"]
+    with pytest.raises(TypeError, match="FasterRCNN"):
+        settings_table(torch.nn.Linear(2, 2))

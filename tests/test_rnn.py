@@ -102,13 +102,13 @@ def test_gradient_through_time_matches_autograd(scale):
 
 
 def test_bad_inputs_say_what_is_wrong():
-    with pytest.raises(ValueError, match=r"x must be \[N, T, 3\]"):
+    with pytest.raises(ValueError, match=r"x must have shape \(N, T, 3\)"):
         VanillaRNN(3, 4, 2)(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="one-layer"):
         VanillaRNN.from_torch(nn.RNN(3, 4, num_layers=2), nn.Linear(4, 2))
     with pytest.raises(ValueError, match="hidden_size must be >= 1"):
         VanillaRNN(3, 0, 2)
-    with pytest.raises(ValueError, match="W must have shape"):
+    with pytest.raises(ValueError, match=r"W must have shape \(4, 4\) \(H x H, U.s H = 4\)"):
         rnn_forward(np.zeros((1, 2, 3)), np.zeros((1, 4)), np.zeros((4, 3)), np.zeros((3, 3)),
                     np.zeros(4))
     with pytest.raises(ValueError, match="finite"):
@@ -170,5 +170,5 @@ def test_gated_cells_bad_inputs():
         gru_forward(nn.GRU(2, 3, num_layers=2), torch.zeros(1, 2, 2))
     with pytest.raises(ValueError, match="one-layer, one-direction LSTM"):
         lstm_forward(nn.GRU(2, 3), torch.zeros(1, 2, 2))
-    with pytest.raises(ValueError, match=r"x must be \[N, T, 2\]"):
+    with pytest.raises(ValueError, match=r"x must have shape \(N, T, 2\)"):
         gru_forward(nn.GRU(2, 3), torch.zeros(2, 3))

@@ -12,6 +12,7 @@ from course_utils.data import (
     Scene,
     make_scene,
     make_scenes,
+    scene_images,
     scenes_to_tensors,
     semantic_map,
 )
@@ -99,6 +100,21 @@ def test_semantic_map_and_tensors():
         np.testing.assert_array_equal(images[i].permute(1, 2, 0).numpy(), s.image)
         np.testing.assert_array_equal(boxes[i, :len(s.labels)].numpy(), s.boxes)
         assert labels[i, len(s.labels):].eq(0).all()
+    without = scenes_to_tensors(scenes, semantic=False)  # the same tensors, no maps
+    assert without[1] is None
+    for a, b in zip(without[::2] + without[3:], (images, boxes, labels), strict=True):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("size", [16, 33])
+def test_scene_images_are_the_stacked_images(size):
+    scenes = make_scenes(5, size=size, seed=3)
+    expected = np.stack([s.image for s in scenes]).transpose(0, 3, 1, 2)  # NHWC -> NCHW
+    images = scene_images(scenes)
+    assert images.dtype == torch.float32 and images.is_contiguous()
+    np.testing.assert_array_equal(images.numpy(), expected)
+    np.testing.assert_array_equal(scene_images(iter(scenes)).numpy(), expected)  # any iterable
+    assert torch.equal(scenes_to_tensors(scenes)[0], images)
 
 
 def test_fast_enough():
@@ -127,5 +143,9 @@ def test_bad_collections():
         scenes_to_tensors([])
     with pytest.raises(ValueError, match="one image size"):
         scenes_to_tensors([make_scene(size=32), make_scene(size=64)])
-    with pytest.raises(TypeError, match="needs a Scene"):
+    with pytest.raises(TypeError, match=r"scenes\[1\] must be a Scene from make_scene"):
+        scene_images([make_scene(size=32), np.zeros((32, 32, 3))])
+    with pytest.raises(ValueError, match="one image size"):
+        scene_images([make_scene(size=32), make_scene(size=64)])
+    with pytest.raises(TypeError, match="scene must be a Scene from make_scene"):
         semantic_map(np.zeros((4, 4)))

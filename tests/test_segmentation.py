@@ -46,7 +46,7 @@ def test_instance_map_splits_what_the_semantic_map_merges():
     assert ((inst > 0) == (sem > 0)).all()
     for k, (mask, label) in enumerate(zip(scene.masks, scene.labels, strict=True)):
         assert (inst[mask] == k + 1).all() and (sem[mask] == label).all()
-    with pytest.raises(TypeError, match="needs a Scene"):
+    with pytest.raises(TypeError, match="scene must be a Scene"):
         instance_map(scene.image)
 
 
@@ -55,7 +55,8 @@ def test_linear_to_conv_is_the_same_function():
     conv = linear_to_conv(linear, (2, 3, 4))
     x = torch.randn(7, 2, 3, 4)
     torch.testing.assert_close(conv(x)[:, :, 0, 0], linear(x.flatten(1)))
-    with pytest.raises(ValueError, match="24 inputs cannot read a 2 x 3 x 3 map"):
+    with pytest.raises(ValueError, match="in_shape 2 x 3 x 3 is a map of 18 numbers, but the "
+                                         "Linear layer reads 24"):
         linear_to_conv(linear, (2, 3, 3))
 
 

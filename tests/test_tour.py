@@ -45,12 +45,12 @@ def data():
 # -- course map -----------------------------------------------------------------------------
 
 
-def test_course_map_lists_the_fourteen_notebooks_in_order():
-    assert [nb.number for nb in COURSE_MAP] == [f"{i:02d}" for i in range(14)]
-    assert len({nb.notebook for nb in COURSE_MAP}) == 14
-    assert COURSE_MAP[0].notebook == "welcome" and COURSE_MAP[13].notebook == "rnn_captioning"
+def test_course_map_lists_the_fifteen_notebooks_in_order():
+    assert [nb.number for nb in COURSE_MAP] == [f"{i:02d}" for i in range(15)]
+    assert len({nb.notebook for nb in COURSE_MAP}) == 15
+    assert COURSE_MAP[0].notebook == "welcome" and COURSE_MAP[14].notebook == "rnn_captioning"
     table = course_map_markdown().splitlines()
-    assert len(table) == 16 and table[2].startswith("| 00 | `00_welcome` |")
+    assert len(table) == 2 + 15 and table[2].startswith("| 00 | `00_welcome` |")
     for nb, row in zip(COURSE_MAP, table[2:], strict=True):  # ready = the notebook exists
         exists = (ROOT / "notebooks" / f"{nb.number}_{nb.notebook}.ipynb").exists()
         assert row.endswith("| ready |" if exists else "| coming |"), row

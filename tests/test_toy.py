@@ -41,7 +41,7 @@ def test_gate_bad_input(kwargs, message):
 
 def test_to_bipolar_rejects_other_labels():
     np.testing.assert_array_equal(to_bipolar(np.array([0, 1, 1])), [-1, 1, 1])
-    with pytest.raises(ValueError, match=r"expects labels in \{0, 1\}"):
+    with pytest.raises(ValueError, match=r"y must hold labels in \{0, 1\}"):
         to_bipolar(np.array([-1, 1]))
 
 

@@ -45,12 +45,25 @@ def test_fit_on_real_digits():
 
 def test_nan_loss_stops_training_with_a_clear_message():
     model = nn.Sequential(nn.Linear(2, 2))
-    x = torch.tensor([[1.0, float("nan")]] * 8)
+    with torch.no_grad():
+        model[0].weight[0, 0] = float("nan")  # what a diverged run leaves behind
+    x = torch.ones(8, 2)
     loader = DataLoader(TensorDataset(x, torch.zeros(8, dtype=torch.long)), batch_size=4)
     with pytest.warns(RuntimeWarning, match="training stopped: loss became nan at epoch 1"):
         history = fit(model, loader, epochs=3, live=False, progress=False)
     assert history.stopped.startswith("loss became nan at epoch 1, step 1")
     assert history.epoch == []
+
+
+def test_nan_in_the_data_is_refused_before_the_model_runs():
+    x = torch.tensor([[1.0, float("nan")]] * 8)
+    loader = DataLoader(TensorDataset(x, torch.zeros(8, dtype=torch.long)), batch_size=4)
+    with pytest.raises(ValueError, match="train_loader yielded x holding NaN or inf"):
+        fit(nn.Sequential(nn.Linear(2, 2)), loader, epochs=1, live=False, progress=False)
+    with pytest.raises(ValueError, match=r"model\(x\) failed on a batch from train_loader "
+                                         r"\(x torch.float16 \(4, 2\)\)"):
+        fit(nn.Linear(2, 2), [(torch.ones(4, 2).half(), torch.zeros(4).long())], epochs=1,
+            live=False, progress=False)
 
 
 def test_regression_history_has_nan_accuracy_and_time_budget_stops():

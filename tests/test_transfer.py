@@ -76,7 +76,7 @@ def test_map_by_position_renames_in_order():
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        (OrderedDict(a=torch.zeros(2, 3)), "has 1 tensors, the model has 2"),
+        (OrderedDict(a=torch.zeros(2, 3)), "has 1 tensors, target (the model) has 2"),
         (OrderedDict(a=torch.zeros(2, 3), b=torch.ones(5)), "'b' has shape (5,), model 'y'"),
         (OrderedDict(a=torch.zeros(3, 2), b=torch.ones(4)), "tensor 0 does not fit"),
     ],

@@ -148,14 +148,15 @@ def test_bad_inputs_get_clear_errors():
         conv_transpose2d(x, np.zeros((2, 1, 1, 1)), padding=3)
     with pytest.raises(ValueError, match="4D"):
         conv_transpose2d(np.zeros((2, 3, 3)), np.zeros((2, 1, 3, 3)))
-    with pytest.raises(ValueError, match="bias must have shape"):
+    with pytest.raises(ValueError,
+                       match=r"bias must have shape \(1,\) \(one per output channel of weight"):
         conv_transpose2d(x, np.zeros((2, 1, 3, 3)), bias=np.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         conv_transpose2d(np.full((1, 2, 3, 3), np.nan), np.zeros((2, 1, 3, 3)))
     pooled, idx = max_pool2d_with_indices(np.zeros((1, 1, 4, 4)), 2)
     with pytest.raises(ValueError, match=r"indices must lie in 0..3"):
         max_unpool2d(pooled, idx + 3, 2, output_size=(2, 2))
-    with pytest.raises(ValueError, match="indices must have shape"):
+    with pytest.raises(ValueError, match="indices must have the shape of x"):
         max_unpool2d(pooled, idx[..., :1], 2)
     with pytest.raises(ValueError, match="factor"):
         bilinear_kernel(0)

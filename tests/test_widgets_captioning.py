@@ -1,4 +1,4 @@
-"""CaptionExplorer of notebook 13, on a captioner that has memorised a few scenes."""
+"""CaptionExplorer of notebook 14, on a captioner that has memorised a few scenes."""
 
 import html
 

@@ -1,4 +1,4 @@
-"""Wrong answers to notebook 13's exercises: each must fail with a hint."""
+"""Wrong answers to notebook 14's exercises: each must fail with a hint."""
 
 from collections import Counter
 
@@ -16,7 +16,7 @@ def _rnn_step_in_place(x, s, U, W, b):
 
 
 WRONG = {
-    "13.rnn_step": [
+    "14.rnn_step": [
         lambda x, s, U, W, b: x @ U.T + s @ W.T + b,  # no tanh
         lambda x, s, U, W, b: 1 / (1 + np.exp(-(x @ U.T + s @ W.T + b))),  # logistic
         lambda x, s, U, W, b: np.tanh(x @ U.T + b),  # forgets the state
@@ -24,7 +24,7 @@ WRONG = {
         lambda x, s, U, W, b: np.tanh(x @ U.T + s @ W + b),  # W s read as s W
         _rnn_step_in_place,  # right numbers, written over the caller's s_prev
     ],
-    "13.clipped_precision": [
+    "14.clipped_precision": [
         # unclipped: every n-gram found in some reference counts
         lambda refs, cand, n: sum(
             g in set().union(*(_grams(r, n) for r in refs)) for g in _grams(cand, n).elements()
@@ -41,7 +41,7 @@ WRONG = {
         lambda refs, cand, n: sum(min(c, _grams(refs[0], n)[g]) for g, c in _grams(cand, n).items())
         / sum(_grams(cand, n).values()),
     ],
-    "13.beam_step": [
+    "14.beam_step": [
         # the words alone, without the beams' own scores
         lambda s, lp, k: (np.argsort(-lp.ravel(), kind="stable")[:k] // lp.shape[1],
                           np.argsort(-lp.ravel(), kind="stable")[:k] % lp.shape[1],

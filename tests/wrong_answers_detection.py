@@ -1,6 +1,9 @@
-"""Wrong answers to notebook 11's exercises: each must fail with a hint."""
+"""Wrong answers to notebooks 11 and 12's exercises (detection): each must fail with a hint."""
+
+import math
 
 import numpy as np
+import torch
 
 
 def _inter(a, b, clamp=True):
@@ -45,6 +48,54 @@ def _nms_all_higher(boxes, scores, threshold):
     return [int(i) for n, i in enumerate(order) if all(iou(i, k) <= threshold for k in order[:n])]
 
 
+def _yolo(box, s, width, height, *, swap=False, image_offsets=False, no_sqrt=False,
+          pixels=False, rounding=False, no_clamp=False, centred=False, square=False,
+          corner=False):
+    height = width if square else height
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    if corner:
+        cx, cy = box[0], box[1]
+    cw, ch = width / s, height / s
+    pick = round if rounding else math.floor
+    col, row = pick(cx / cw), pick(cy / ch)
+    if not no_clamp:
+        col, row = min(col, s - 1), min(row, s - 1)
+    x, y = (cx / width, cy / height) if image_offsets else (cx / cw - col, cy / ch - row)
+    if centred:
+        x, y = x - 0.5, y - 0.5
+    w, h = box[2] - box[0], box[3] - box[1]
+    if not pixels:
+        w, h = w / width, h / height
+    size = (w, h) if no_sqrt else (math.sqrt(w), math.sqrt(h))
+    return (col, row, (x, y, *size)) if swap else (row, col, (x, y, *size))
+
+
+def _mine(loss, positive, ratio, *, per_batch=False, easiest=False, with_positives=False,
+          at_least_one=False, all_negatives=False, fixed_ratio=None, union=False):
+    ratio = fixed_ratio or ratio
+    out = torch.zeros(loss.shape)
+    total = int(positive.sum())
+    for i in range(len(loss)):
+        candidates = torch.arange(loss.shape[1]) if with_positives else torch.nonzero(
+            ~positive[i]).flatten()
+        k = ratio * (total if per_batch else int(positive[i].sum()))
+        if at_least_one:
+            k = max(k, 1)
+        if all_negatives:
+            k = len(candidates)
+        order = loss[i, candidates].argsort(descending=not easiest)
+        out[i, candidates[order[:k]]] = 1.0
+        if union:
+            out[i, positive[i]] = 1.0
+    return out
+
+
+def _mine_in_place(loss, positive, ratio):
+    """Right mask, but the positives' losses overwritten in the caller's tensor."""
+    loss.masked_fill_(positive, -1.0)
+    return _mine(loss, positive, ratio)
+
+
 WRONG = {
     "11.iou": [
         lambda a, b: _inter(a, b, clamp=False) / (_area(a) + _area(b) - _inter(a, b, False)),
@@ -69,5 +120,28 @@ WRONG = {
         _nms_zeroing_in_place,  # right indices, the caller's scores overwritten
         _nms_all_higher,  # suppressed boxes still suppress others
         lambda boxes, scores, t: _greedy(boxes, scores, 0.5),  # the threshold argument ignored
+    ],
+    "12.yolo_target": [
+        lambda b, s, w, h: _yolo(b, s, w, h, swap=True),  # (col, row) instead of (row, col)
+        lambda b, s, w, h: _yolo(b, s, w, h, image_offsets=True),  # x, y as image fractions
+        lambda b, s, w, h: _yolo(b, s, w, h, no_sqrt=True),  # w, h without square roots
+        lambda b, s, w, h: _yolo(b, s, w, h, pixels=True),  # sqrt of pixels, not fractions
+        lambda b, s, w, h: _yolo(b, s, w, h, rounding=True),  # nearest cell, not floor
+        lambda b, s, w, h: _yolo(b, s, w, h, no_clamp=True),  # centre on the far edge: cell S
+        lambda b, s, w, h: _yolo(b, s, w, h, centred=True),  # offsets from the cell's centre
+        lambda b, s, w, h: _yolo(b, s, w, h, square=True),  # the width used for the height
+        lambda b, s, w, h: _yolo(b, s, w, h, corner=True),  # the top-left corner's cell
+        lambda b, s, w, h: _yolo(b, s, w, h)[:2],  # the cell only, no target
+    ],
+    "12.hard_negatives": [
+        lambda loss, pos, r: _mine(loss, pos, r, per_batch=True),  # 3 x the batch's positives
+        lambda loss, pos, r: _mine(loss, pos, r, easiest=True),  # the smallest losses
+        lambda loss, pos, r: _mine(loss, pos, r, with_positives=True),  # positives ranked too
+        lambda loss, pos, r: _mine(loss, pos, r, at_least_one=True),  # one even without positives
+        lambda loss, pos, r: _mine(loss, pos, r, all_negatives=True),  # no mining at all
+        lambda loss, pos, r: _mine(loss, pos, r, fixed_ratio=3),  # the ratio argument ignored
+        lambda loss, pos, r: _mine(loss, pos, r, union=True),  # positives | negatives
+        lambda loss, pos, r: _mine(loss, pos, r) * 2,  # weights 2, not a mask
+        _mine_in_place,  # right mask, the caller's loss overwritten
     ],
 }

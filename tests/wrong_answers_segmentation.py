@@ -1,4 +1,4 @@
-"""Wrong answers to notebook 12's exercises: each must fail with a hint."""
+"""Wrong answers to notebook 13's exercises: each must fail with a hint."""
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def _clips_pred_in_place(target, pred, k):
 
 
 WRONG = {
-    "12.class_mean_iou": [
+    "13.class_mean_iou": [
         lambda target, pred, k: float(np.mean(target == pred)),  # pixel accuracy
         _absent_as_zero,
         _recall,
@@ -54,7 +54,7 @@ WRONG = {
         _one_class_short,
         _clips_pred_in_place,
     ],
-    "12.transposed_size": [
+    "13.transposed_size": [
         lambda size, k, s, p: (size + 2 * p - k) // s + 1,  # a convolution's size
         lambda size, k, s, p: (size - 1) * s + k,  # padding ignored
         lambda size, k, s, p: (size - 1) * s - p + k,  # padding on one side only

@@ -21,6 +21,7 @@ from course_utils.data.scenes import (
     Scene,
     make_scene,
     make_scenes,
+    scene_images,
     scenes_to_tensors,
     semantic_map,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Scene",
     "make_scene",
     "make_scenes",
+    "scene_images",
     "scenes_to_tensors",
     "semantic_map",
     "GATES",

@@ -8,14 +8,16 @@
 ``verify_assets()`` checks them all (the doctor, ``python -m course_utils doctor``, uses it).
 Whoever adds a file prints its row with ``python -m course_utils assets``.
 
-``data/`` is found next to the package (``<repo>/data``); set ``COURSE_DATA_DIR`` to use
-another folder. Used by the notebooks that read a committed asset (e.g. the detection
-notebook's hand-drawn boxes on real photos).
+``data/`` is found through the package: an installed course (a wheel, ``pip install .``)
+carries it as ``course_utils/_data`` (setup.py), a checkout reads ``<repo>/data``; set
+``COURSE_DATA_DIR`` to use another folder. Used by the notebooks that read a committed
+asset (e.g. the detection notebook's hand-drawn boxes on real photos).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import os
 import re
 import sys
@@ -23,6 +25,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from course_utils.errors import unknown_name
+
+__all__ = [
+    "Asset", "data_dir", "parse_table", "load_table", "sha256_of", "asset_path", "asset_files",
+    "verify_assets", "table_row", "main",
+]
 
 COLUMNS = ("file", "sha256", "bytes", "origin", "how to regenerate")
 README = "README.md"
@@ -40,10 +47,23 @@ class Asset(NamedTuple):
     regenerate: str
 
 
+INSTALLED = "_data"  # data/'s name inside an installed package (setup.py puts it there)
+
+
 def data_dir() -> Path:
-    """The folder of committed assets: ``$COURSE_DATA_DIR`` if set, else ``<repo>/data``."""
+    """The folder of committed assets.
+
+    ``$COURSE_DATA_DIR`` if set; else the copy an installed package carries
+    (``course_utils/_data``, located through ``importlib.resources``, so a wheel works
+    without the repository); else, in a checkout or an editable install, ``<repo>/data``.
+    """
     override = os.environ.get("COURSE_DATA_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "data"
+    if override:
+        return Path(override)
+    installed = importlib.resources.files("course_utils").joinpath(INSTALLED)
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def _cells(line: str) -> list[str]:
@@ -101,6 +121,8 @@ def load_table() -> dict[str, Asset]:
 
 def sha256_of(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as 64 lowercase hex digits."""
+    if not isinstance(path, str | Path):  # open(3) would read file descriptor 3
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__}")
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
@@ -151,6 +173,8 @@ def asset_path(name: str) -> Path:
 
 def asset_files(folder: str | Path | None = None) -> list[str]:
     """Every file under ``folder`` (default ``data_dir()``) except the README and dotfiles."""
+    if folder is not None and not isinstance(folder, str | Path):
+        raise TypeError(f"folder must be a path (str or Path), got {type(folder).__name__}")
     root = Path(folder) if folder is not None else data_dir()
     return sorted(
         p.relative_to(root).as_posix()
@@ -180,6 +204,9 @@ def verify_assets() -> dict[str, str]:
 
 def table_row(name: str, *, origin: str = "TODO", regenerate: str = "TODO") -> str:
     """The markdown row for file ``name`` in ``data_dir()``: its sha256 and size now."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a file name under data/ (a str), got "
+                        f"{type(name).__name__}")
     path = data_dir() / name
     cells = [f"`{name}`", f"`{sha256_of(path)}`", str(path.stat().st_size), origin, regenerate]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"

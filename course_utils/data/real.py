@@ -26,6 +26,10 @@ from torch.utils.data import DataLoader, TensorDataset
 from course_utils.errors import unknown_name
 from course_utils.repro import numpy_rng
 
+__all__ = [
+    "list_photos", "photo", "Digits", "photo_from_bytes", "digits", "digits_loaders",
+]
+
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:
     def load() -> np.ndarray:

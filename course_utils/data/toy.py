@@ -14,6 +14,10 @@ from sklearn.datasets import make_blobs, make_circles, make_moons
 from course_utils.errors import unknown_name
 from course_utils.repro import numpy_rng
 
+__all__ = [
+    "to_bipolar", "logic_gate", "toy_2d",
+]
+
 ENCODINGS = ("binary", "bipolar")
 
 GATES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -45,8 +49,9 @@ def _check_encoding(encoding: str) -> None:
 def to_bipolar(y: np.ndarray) -> np.ndarray:
     """Map labels {0, 1} to {-1, +1} (int64); anything else is an error."""
     y = np.asarray(y)
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"to_bipolar expects labels in {{0, 1}}, got values {np.unique(y)}")
+    if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold labels in {{0, 1}} (to_bipolar maps them to -1, +1), "
+                         f"got values {np.unique(y)[:6]}")
     return (2 * y - 1).astype(np.int64)
 
 

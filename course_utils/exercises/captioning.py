@@ -1,9 +1,9 @@
-"""Exercises of notebook 13 (RNNs and captioning), checked against torch and brute force.
+"""Exercises of notebook 14 (RNNs and captioning), checked against torch and brute force.
 
-- ``13.rnn_step``: one step of deck 000's recurrent network, against ``nn.RNNCell``.
-- ``13.clipped_precision``: BLEU's modified n-gram precision, against the paper's examples
+- ``14.rnn_step``: one step of deck 000's recurrent network, against ``nn.RNNCell``.
+- ``14.clipped_precision``: BLEU's modified n-gram precision, against the paper's examples
   and ``course_utils.metrics.captioning`` (itself tested against them).
-- ``13.beam_step``: one step of beam search, against an enumeration of every extension.
+- ``14.beam_step``: one step of beam search, against an enumeration of every extension.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from course_utils.exercises import CheckFailed, answer_array, answer_number, exe
 from course_utils.metrics.captioning import modified_precision
 
 
-@exercise("13.rnn_step", title="one step of a recurrent network (deck 000)")
+@exercise("14.rnn_step", title="one step of a recurrent network (deck 000)")
 def _rnn_step(answer) -> None:
     rng = np.random.default_rng(13)
     for n, d, h in ((1, 2, 3), (4, 3, 5), (2, 6, 4), (5, 3, 5), (3, 3, 3)):  # N = H, D = H too
@@ -88,7 +88,7 @@ def _random_cases(seed: int = 13):
         yield refs, list(rng.choice(words, int(rng.integers(n, 12)))), n
 
 
-@exercise("13.clipped_precision", title="BLEU's modified (clipped) n-gram precision")
+@exercise("14.clipped_precision", title="BLEU's modified (clipped) n-gram precision")
 def _clipped_precision(answer) -> None:
     for refs, cand, n in [*_CASES, *_random_cases()]:
         given_refs, given_cand = [list(r) for r in refs], list(cand)
@@ -120,7 +120,7 @@ def _all_extensions(scores, log_probs):
                    for w in range(log_probs.shape[1])), key=lambda e: -e[0])
 
 
-@exercise("13.beam_step", title="one step of beam search")
+@exercise("14.beam_step", title="one step of beam search")
 def _beam_step(answer) -> None:
     rng = np.random.default_rng(7)
     for b, v, width in ((1, 4, 2), (3, 5, 3), (2, 6, 4), (4, 3, 5), (3, 3, 4), (5, 2, 6)):

@@ -1,4 +1,4 @@
-"""Exercises of notebook 12 (segmentation), checked against torch and scikit-learn."""
+"""Exercises of notebook 13 (segmentation), checked against torch and scikit-learn."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _iou_hint(got, target, pred, k) -> str:
     return "IoU_k = |pred = k and target = k| / |pred = k or target = k|, mean over classes"
 
 
-@exercise("12.class_mean_iou", title="mean intersection over union of two class maps")
+@exercise("13.class_mean_iou", title="mean intersection over union of two class maps")
 def _mean_iou(answer) -> None:
     for target, pred, k in _iou_cases():
         given_target, given_pred = target.copy(), pred.copy()
@@ -76,7 +76,7 @@ def _mean_iou(answer) -> None:
                               f"{_iou_hint(got, target, pred, k)}")
 
 
-@exercise("12.transposed_size", title="the output size of a transposed convolution")
+@exercise("13.transposed_size", title="the output size of a transposed convolution")
 def _transposed_size(answer) -> None:
     for size, k, s, p in [(4, 3, 1, 0), (4, 4, 2, 1), (6, 2, 2, 0), (3, 3, 2, 1), (7, 5, 3, 2),
                           (6, 16, 8, 4), (1, 3, 2, 0)]:

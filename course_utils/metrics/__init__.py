@@ -26,3 +26,10 @@ from course_utils.metrics.segmentation import (
     pixel_accuracy,
     pixel_confusion,
 )
+
+__all__ = [
+    "brevity_penalty", "corpus_bleu", "exact_match", "modified_precision", "sentence_bleu",
+    "accuracy", "auc", "balanced_error_rate", "confusion_at_threshold", "confusion_matrix",
+    "error_rate", "roc_curve", "tp_fp_rates", "iou_from_confusion", "mean_iou", "per_class_iou",
+    "pixel_accuracy", "pixel_confusion",
+]

@@ -25,6 +25,11 @@ from typing import NamedTuple
 
 from course_utils.validate import as_number
 
+__all__ = [
+    "ngrams", "modified_precision", "closest_reference_length", "brevity_penalty", "Bleu",
+    "corpus_bleu", "sentence_bleu", "exact_match",
+]
+
 
 def _words(value, name: str) -> list[str]:
     if isinstance(value, str):
@@ -75,6 +80,7 @@ def modified_precision(references, candidate, n: int) -> tuple[int, int]:
 def closest_reference_length(references, length: int) -> int:
     """The length of the reference closest to ``length`` (the shorter one on a tie)."""
     refs = _references(references, "references")
+    length = as_number(length, "length", minimum=0, integer=True)
     return min((abs(len(r) - length), len(r)) for r in refs)[1]
 
 
@@ -108,8 +114,9 @@ def corpus_bleu(list_of_references, candidates, *, max_n: int = 4) -> Bleu:
         raise TypeError("corpus_bleu takes lists of captions, each a list of words")
     candidates, list_of_references = list(candidates), list(list_of_references)
     if len(candidates) != len(list_of_references):
-        raise ValueError(f"got {len(candidates)} candidates but {len(list_of_references)} "
-                         "reference lists: one list of references per candidate")
+        raise ValueError(f"candidates has {len(candidates)} captions but list_of_references "
+                         f"{len(list_of_references)} lists of references: one list per "
+                         "candidate")
     if not candidates:
         raise ValueError("corpus_bleu needs at least one candidate")
     clipped, totals = [0] * max_n, [0] * max_n
@@ -139,9 +146,10 @@ def sentence_bleu(references, candidate, *, max_n: int = 4) -> Bleu:
 def exact_match(predicted: Sequence[str], truth: Sequence[str]) -> float:
     """The fraction of captions predicted word for word (strings compared after strip)."""
     if isinstance(predicted, str) or isinstance(truth, str):
-        raise TypeError("exact_match takes two lists of captions")
+        raise TypeError("predicted and truth must be lists of captions (strings), got "
+                        f"{type(predicted).__name__} and {type(truth).__name__}")
     predicted, truth = list(predicted), list(truth)
     if len(predicted) != len(truth) or not truth:
-        raise ValueError(f"need two non-empty lists of the same length, got {len(predicted)} "
-                         f"predicted and {len(truth)} true captions")
+        raise ValueError(f"predicted and truth must be non-empty lists of the same length, got "
+                         f"{len(predicted)} predicted and {len(truth)} true captions")
     return sum(p.strip() == t.strip() for p, t in zip(predicted, truth, strict=True)) / len(truth)

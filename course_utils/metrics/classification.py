@@ -11,7 +11,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.validate import as_array, as_number, require_non_decreasing
+from course_utils.validate import as_array, as_number, check_shape, require_non_decreasing
+
+__all__ = [
+    "accuracy", "error_rate", "confusion_matrix", "balanced_error_rate", "Rates", "tp_fp_rates",
+    "ROC", "roc_curve", "auc", "confusion_at_threshold",
+]
 
 MAX_CLASSES = 10_000  # a confusion matrix of 10^8 counts (800 MB): beyond it a label is a typo
 
@@ -34,7 +39,8 @@ def _labels(y_true, y_pred, classes: int | None = None) -> tuple[np.ndarray, np.
             f"(a {k:,} x {k:,} matrix): number the classes 0..K-1 first, e.g. with "
             "np.unique(labels, return_inverse=True)")
     if min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= k:
-        raise ValueError(f"labels must be class indices in 0..{k - 1}, got values from "
+        given = "" if classes is None else f" (classes={classes})"
+        raise ValueError(f"labels must be class indices in 0..{k - 1}{given}, got values from "
                          f"{min(y_true.min(), y_pred.min())} to {max(y_true.max(), y_pred.max())}")
     return y_true, y_pred, k
 
@@ -70,7 +76,11 @@ class Rates(NamedTuple):
 
 
 def tp_fp_rates(y_true, y_pred, *, classes: int | None = None) -> Rates:
-    """Per-class true-positive and false-positive rates, each class against the rest."""
+    """Per-class true-positive and false-positive rates, each class against the rest.
+
+    A rate with nothing to count is undefined and NaN: the tpr of a class with no true
+    examples, the fpr of a class when every example is of that class.
+    """
     cm = confusion_matrix(y_true, y_pred, classes=classes).astype(float)
     tp = np.diag(cm)
     positives = cm.sum(axis=1)
@@ -105,7 +115,8 @@ def roc_curve(positive, scores) -> ROC:
     positive), as scikit-learn with ``drop_intermediate=False``.
     """
     positive = _binary(positive)
-    scores = as_array(scores, "scores", shape=(len(positive),))
+    scores = as_array(scores, "scores")
+    check_shape(scores, "scores", (len(positive),), like="positive")
     n_pos, n_neg = positive.sum(), (~positive).sum()
     if n_pos == 0 or n_neg == 0:
         raise ValueError("the ROC curve needs both positive and negative examples")
@@ -131,7 +142,8 @@ def auc(fpr, tpr) -> float:
 def confusion_at_threshold(positive, scores, threshold: float) -> np.ndarray:
     """2x2 counts [[TN, FP], [FN, TP]] when predicting positive for score >= threshold."""
     positive = _binary(positive)
-    scores = as_array(scores, "scores", shape=(len(positive),))
-    predicted = scores >= threshold
+    scores = as_array(scores, "scores")
+    check_shape(scores, "scores", (len(positive),), like="positive")
+    predicted = scores >= as_number(threshold, "threshold")
     return np.array([[np.sum(~positive & ~predicted), np.sum(~positive & predicted)],
                      [np.sum(positive & ~predicted), np.sum(positive & predicted)]])

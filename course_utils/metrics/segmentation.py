@@ -1,4 +1,4 @@
-"""Segmentation metrics: pixel accuracy and (mean) intersection over union (notebook 12).
+"""Segmentation metrics: pixel accuracy and (mean) intersection over union (notebook 13).
 
 Every metric reads the same pixel confusion matrix, summed over every pixel of every image
 given (the usual dataset-level convention: a class's IoU is not an average of per-image
@@ -16,6 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.validate import as_array, as_number
+
+__all__ = [
+    "pixel_confusion", "pixel_accuracy", "iou_from_confusion", "per_class_iou", "mean_iou",
+]
 
 
 def _class_maps(target, pred, num_classes) -> tuple[np.ndarray, np.ndarray, int]:

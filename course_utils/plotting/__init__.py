@@ -70,10 +70,12 @@ from course_utils.plotting.perceptron import (
     plot_training_curve,
     update_decision,
 )
+from course_utils.plotting.rcnn import StagePanels, plot_rpn_before_after
 from course_utils.plotting.segmentation import (
     CLASS_PALETTE,
     colourise,
     overlay,
+    plot_instance_masks,
     plot_label_maps,
     plot_losses,
     plot_mask_targets,

@@ -1,4 +1,4 @@
-"""Figures of notebook 13: recurrent network diagrams, captions, word probabilities."""
+"""Figures of notebook 14: recurrent network diagrams, captions, word probabilities."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures of notebook 11: boxes on scenes, proposals, default boxes, the YOLO grid,
+"""Figures of notebooks 11 and 12: boxes on scenes, proposals, default boxes, the YOLO grid,
 precision-recall curves and mAP against training time."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Figures of MTCNN's cascade (notebook 11): the pyramid and each stage's boxes on the photo."""
+"""Figures of MTCNN's cascade (notebook 12): the pyramid and each stage's boxes on the photo."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures of notebook 12: label maps, overlays, the checkerboard, Mask R-CNN's masks."""
+"""Figures of notebook 13: label maps, overlays, the checkerboard, Mask R-CNN's masks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.patches import Patch
 
 from course_utils.plotting.base import BOX_COLOURS, draw_box, subplots
+from course_utils.plotting.detection import SHAPE_COLOURS, class_name
 
 CLASS_NAMES = ("background", "circle", "square", "triangle")
 CLASS_PALETTE = ("#1b1b1b", "#ff7f0e", "#17becf", "#e377c2")  # one colour per class id
@@ -144,4 +145,45 @@ def plot_mask_targets(image: np.ndarray, boxes: np.ndarray, crops: np.ndarray,
         axes[0, c].set_title(title, fontsize=8)
     for ax in axes.flat:
         ax.set(xticks=[], yticks=[])
+    return fig
+
+
+def _class_map(shape: tuple[int, int], masks: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """int [H, W]: each pixel the label of the first mask (in order) that covers it."""
+    out = np.zeros(shape, np.int64)
+    for mask, label in zip(masks[::-1], labels[::-1], strict=True):  # the first ends on top
+        out[mask] = label
+    return out
+
+
+def plot_instance_masks(scenes: Sequence, detections: Sequence[dict], *,
+                        titles: Sequence[str] = (), min_score: float = 0.5,
+                        mask_threshold: float = 0.5):
+    """One column per scene. Top: its objects' true masks tinted by class, boxes dashed.
+    Bottom: Mask R-CNN's detections scoring at least ``min_score`` (``detections[i]`` as
+    torchvision returns them: ``boxes``, ``labels``, ``scores``, ``masks`` [R, 1, H, W]
+    probabilities), each mask (probability >= ``mask_threshold``) tinted by its predicted
+    class, the best-scoring on top, boxes solid with class and score."""
+    if len(detections) != len(scenes):
+        raise ValueError(f"{len(detections)} detections for {len(scenes)} scenes: one per scene")
+    n = len(scenes)
+    fig, axes = subplots(2, n, (2.4 * n + 1.2, 5.0), squeeze=False)
+    for c, (scene, det) in enumerate(zip(scenes, detections, strict=True)):
+        axes[0, c].imshow(overlay(scene.image, _class_map(scene.image.shape[:2], scene.masks,
+                                                          np.asarray(scene.labels))))
+        for box, label in zip(scene.boxes, scene.labels, strict=True):
+            draw_box(axes[0, c], box, colour=SHAPE_COLOURS[int(label)], dashed=True)
+        keep = np.asarray(det["scores"]) >= min_score
+        masks = np.asarray(det["masks"])[keep, 0] >= mask_threshold
+        labels, scores = np.asarray(det["labels"])[keep], np.asarray(det["scores"])[keep]
+        axes[1, c].imshow(overlay(scene.image, _class_map(scene.image.shape[:2], masks, labels)))
+        for box, label, score in zip(np.asarray(det["boxes"])[keep], labels, scores, strict=True):
+            draw_box(axes[1, c], box, label=f"{class_name(label)} {score:.2f}",
+                     colour=SHAPE_COLOURS[int(label)])
+        axes[0, c].set_title(titles[c] if c < len(titles) else "", fontsize=9)
+    axes[0, 0].set_ylabel("true masks", fontsize=9)
+    axes[1, 0].set_ylabel(f"Mask R-CNN (score ≥ {min_score:g})", fontsize=9)
+    for ax in axes.flat:
+        ax.set(xticks=[], yticks=[])
+    _legend(axes[0, -1])
     return fig

@@ -24,6 +24,7 @@ from course_utils.widgets.perceptron import (
     PerceptronStepper,
     perceptron_dataset,
 )
+from course_utils.widgets.rcnn import TwoStageExplorer
 from course_utils.widgets.segmentation import SegmentationViewer
 from course_utils.widgets.tour import COLOUR_PHOTOS, ColourQuantizer
 from course_utils.widgets.transfer import FreezeLab

@@ -1,4 +1,4 @@
-"""Widget of notebook 13: a caption written word by word, with each step's word probabilities."""
+"""Widget of notebook 14: a caption written word by word, with each step's word probabilities."""
 
 from __future__ import annotations
 

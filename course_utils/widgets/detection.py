@@ -1,4 +1,4 @@
-"""Widget of notebook 11: a detector's raw boxes, non-maximum suppression and matching."""
+"""Widget of notebook 12: a detector's raw boxes, non-maximum suppression and matching."""
 
 from __future__ import annotations
 

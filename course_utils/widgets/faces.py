@@ -1,4 +1,4 @@
-"""The face detector lab of notebook 11: MTCNN's stages on a bundled photo or your own."""
+"""The face detector lab of notebook 12: MTCNN's stages on a bundled photo or your own."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The widget of notebook 12: a held-out scene, its labels, a model's prediction and errors."""
+"""The widget of notebook 13: a held-out scene, its labels, a model's prediction and errors."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class SegmentationViewer(Widget):
     three score maps (kept from that one pass) for every shown scene at each change.
     """
 
-    PRESETS = {  # scene numbers of notebook 12's held-out scenes (make_scenes(..., seed=1))
+    PRESETS = {  # scene numbers of notebook 13's held-out scenes (make_scenes(..., seed=1))
         "where the triangles go wrong": {"scene": 7, "overlay": "errors", "klass": "triangle"},
         "a circle the U-Net misses": {"scene": 4, "overlay": "errors", "klass": "circle"},
         "ground truth": {"scene": 0, "overlay": "ground truth", "klass": "background"},
