@@ -247,8 +247,9 @@ def _error_text(page) -> str:
 
 
 def _assert_no_error_output(page, when: str) -> None:
-    """No error output, and no traceback on stderr. Warnings on stderr are allowed (12 shows
-    one on purpose, segmentation's torch max_unpool2d is not deterministic); they are printed."""
+    """No error output, and no traceback on stderr. Warnings on stderr are allowed (the
+    segmentation notebook shows torch's on purpose: max_unpool2d is not deterministic);
+    they are printed."""
     errors = _outputs(page, ERRORS)
     stderr = _outputs(page, STDERR)
     tracebacks = [text for text in stderr if "Traceback" in text]
@@ -286,7 +287,8 @@ SHOWN = """out => {
 
 # Controls in the order they are tried: sliders, then choices (dropdown, list, toggle
 # buttons, checkbox), then buttons (not the Play widget's nor a file upload's). Hidden ones
-# (a panel the widget is not showing) and disabled ones are skipped.
+# (a panel the widget is not showing) and disabled ones are skipped. Each is marked with a
+# number (data-course-control) to find it again.
 CONTROLS = """out => {
     const visible = e => e.offsetParent !== null && !e.disabled
                          && !e.closest('.mod-disabled, [disabled]');
@@ -299,13 +301,14 @@ CONTROLS = """out => {
     ];
     const found = [];
     for (const [kind, selector] of kinds) {
-        out.querySelectorAll(selector).forEach((e, i) => {
+        out.querySelectorAll(selector).forEach(e => {
             if (!visible(e) || e.closest('.widget-play')) return;
             const owner = e.closest('.jupyter-widgets:not(button):not(select):not(input)');
             const label = ['toggle', 'button'].includes(kind) ? e
                           : owner && owner.querySelector('.widget-label');
-            found.push({kind, selector, index: i,
-                        label: (label && label.textContent) || e.title || ''});
+            const mark = String(document.querySelectorAll('[data-course-control]').length);
+            e.dataset.courseControl = mark;
+            found.push({kind, mark, label: (label && label.textContent) || e.title || ''});
         });
     }
     return found;
@@ -395,7 +398,7 @@ def _redraws(page, output, control) -> bool:
 class Control:
     def __init__(self, output, found: dict):
         self.kind, self.label = found["kind"], found["label"].strip()
-        self.element = output.locator(found["selector"]).nth(found["index"])
+        self.element = output.locator(f"[data-course-control='{found['mark']}']")
 
     def __repr__(self) -> str:
         return f"{self.kind} {self.label!r}"
@@ -505,10 +508,10 @@ class _NotebookInChromium:
         assert self.notebook not in running, "its kernel was not shut down"
 
 
-# Last notebook first: the later ones train bigger models and take longest (10-13: 55-85 s
-# alone, 00-08: 10-30 s, benchmarks/results.md), so starting with them keeps the two workers
-# from waiting on one long notebook at the end (loadscope keeps this order for one-test
-# classes).
+# Last notebook first: the later ones train bigger models and take longest (about a minute
+# each alone against 10-30 s for the first ones, benchmarks/results.md), so starting with
+# them keeps the two workers from waiting on one long notebook at the end (loadscope keeps
+# this order for one-test classes).
 for _name in reversed(NOTEBOOKS):
     _class = "TestNotebook_" + re.sub(r"\W", "_", Path(_name).stem)
     globals()[_class] = type(_class, (_NotebookInChromium,), {"notebook": _name})
