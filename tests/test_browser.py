@@ -42,8 +42,8 @@ NO_WIDGET: dict[str, str] = {}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 RUN_TIMEOUT_MS = 900_000  # "Run All" of one notebook: 10-100 s alone, far more under load
-CONTROL_TIMEOUT_S = 180  # one control's redraw (a widget may train a model first)
-QUIET_S = 2.0  # the kernel idle this long after a control moved, and no redraw: none comes
+CONTROL_TIMEOUT_S = 180  # the kernel handling one control's change (a widget may train first)
+DRAW_S = 5.0  # then the page decoding and drawing the new image
 
 
 def _selected(names: list[str], pattern: str) -> list[str]:
@@ -118,7 +118,9 @@ def lab(tmp_path_factory):
                f"--ServerApp.root_dir={notebooks}",
                f"--LabApp.app_settings_dir={ROOT / 'lab' / 'settings'}",
                f"--LabApp.user_settings_dir={home / 'user-settings'}",
-               f"--LabApp.workspaces_dir={home / 'workspaces'}"]
+               f"--LabApp.workspaces_dir={home / 'workspaces'}",
+               # window.jupyterapp: the test follows the kernel's messages (_follow_kernel)
+               "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = home / "server.log"
@@ -245,8 +247,9 @@ def _error_text(page) -> str:
 
 
 def _assert_no_error_output(page, when: str) -> None:
-    """No error output, and no traceback on stderr. Warnings on stderr are allowed (12 shows
-    one on purpose, segmentation's torch max_unpool2d is not deterministic); they are printed."""
+    """No error output, and no traceback on stderr. Warnings on stderr are allowed (the
+    segmentation notebook shows torch's on purpose: max_unpool2d is not deterministic);
+    they are printed."""
     errors = _outputs(page, ERRORS)
     stderr = _outputs(page, STDERR)
     tracebacks = [text for text in stderr if "Traceback" in text]
@@ -284,7 +287,8 @@ SHOWN = """out => {
 
 # Controls in the order they are tried: sliders, then choices (dropdown, list, toggle
 # buttons, checkbox), then buttons (not the Play widget's nor a file upload's). Hidden ones
-# (a panel the widget is not showing) and disabled ones are skipped.
+# (a panel the widget is not showing) and disabled ones are skipped. Each is marked with a
+# number (data-course-control) to find it again.
 CONTROLS = """out => {
     const visible = e => e.offsetParent !== null && !e.disabled
                          && !e.closest('.mod-disabled, [disabled]');
@@ -297,12 +301,14 @@ CONTROLS = """out => {
     ];
     const found = [];
     for (const [kind, selector] of kinds) {
-        out.querySelectorAll(selector).forEach((e, i) => {
+        out.querySelectorAll(selector).forEach(e => {
             if (!visible(e) || e.closest('.widget-play')) return;
             const owner = e.closest('.jupyter-widgets:not(button):not(select):not(input)');
-            const label = owner && owner.querySelector('.widget-label');
-            found.push({kind, selector, index: i,
-                        label: (label && label.textContent) || e.textContent || e.title || ''});
+            const label = ['toggle', 'button'].includes(kind) ? e
+                          : owner && owner.querySelector('.widget-label');
+            const mark = String(document.querySelectorAll('[data-course-control]').length);
+            e.dataset.courseControl = mark;
+            found.push({kind, mark, label: (label && label.textContent) || e.title || ''});
         });
     }
     return found;
@@ -316,12 +322,14 @@ def _shown(output):
 def _act(page, control) -> bool:
     """Move one control; False when it cannot move (a slider with a single value)."""
     if control.kind == "slider":
-        before = control.element.get_attribute("aria-valuenow")
+        # aria-valuetext, not aria-valuenow: ipywidgets' slider leaves valuenow at the
+        # first value
+        before = control.element.get_attribute("aria-valuetext")
         control.element.focus()
         for key in ("ArrowRight", "ArrowLeft"):  # left when the slider is at its maximum
             for _ in range(3):
                 page.keyboard.press(key)
-            if control.element.get_attribute("aria-valuenow") != before:
+            if control.element.get_attribute("aria-valuetext") != before:
                 return True
         return False
     if control.kind == "select":
@@ -335,6 +343,28 @@ def _act(page, control) -> bool:
     return True
 
 
+# Every message the page sends the kernel, and the ones the kernel has finished (it
+# reports "idle" with the message as parent): when none is open after a control moved, the
+# kernel has sent every redraw that change causes. No timing guess, so a loaded machine
+# only makes it slower.
+FOLLOW_KERNEL = """() => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const follow = window.courseKernel = {sent: [], done: new Set()};
+    kernel.anyMessage.connect((_, {msg, direction}) => {
+        if (direction === 'send' && msg.channel === 'shell') {
+            follow.sent.push(msg.header.msg_id);
+        } else if (direction === 'recv' && msg.header.msg_type === 'status'
+                   && msg.content.execution_state === 'idle') {
+            follow.done.add(msg.parent_header.msg_id);
+        }
+    });
+}"""
+OPEN_MESSAGES = """() => {
+    const follow = window.courseKernel;
+    return [follow.sent.length, follow.sent.filter(id => !follow.done.has(id)).length];
+}"""
+
+
 def _redraws(page, output, control) -> bool:
     """Whether moving ``control`` changes what the widget shows."""
     before = None
@@ -344,28 +374,31 @@ def _redraws(page, output, control) -> bool:
         assert before is not None or time.monotonic() < deadline, "the widget's image never loads"
         page.wait_for_timeout(100)
     control.element.scroll_into_view_if_needed()
+    sent_before, _ = page.evaluate(OPEN_MESSAGES)
     if not _act(page, control):
         return False
-    start = idle_since = time.monotonic()
-    while True:
-        now = time.monotonic()
+    start, closed = time.monotonic(), 0
+    while closed < 2:  # no message open on two looks in a row: the kernel is done
+        sent, open_ = page.evaluate(OPEN_MESSAGES)
+        if sent == sent_before and time.monotonic() - start > DRAW_S:
+            return False  # the control told the kernel nothing
+        assert time.monotonic() - start < CONTROL_TIMEOUT_S, (
+            f"the kernel did not finish handling the {control} in {CONTROL_TIMEOUT_S} s")
+        closed = closed + 1 if sent > sent_before and open_ == 0 else 0
+        page.wait_for_timeout(100)
+    drawn = time.monotonic()
+    while time.monotonic() - drawn < DRAW_S:
         shown = _shown(output)
         if shown is not None and shown != before:
-            # Let the kernel finish (a slider sends a change per step): the "after"
-            # picture shows the last value, and the next control starts from rest.
-            page.wait_for_function(KERNEL_IDLE, timeout=CONTROL_TIMEOUT_S * 1000)
             return True
-        if not page.evaluate(KERNEL_IDLE) or shown is None:
-            idle_since = now
-        if now - idle_since > QUIET_S or now - start > CONTROL_TIMEOUT_S:
-            return False
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(100)
+    return False
 
 
 class Control:
     def __init__(self, output, found: dict):
         self.kind, self.label = found["kind"], found["label"].strip()
-        self.element = output.locator(found["selector"]).nth(found["index"])
+        self.element = output.locator(f"[data-course-control='{found['mark']}']")
 
     def __repr__(self) -> str:
         return f"{self.kind} {self.label!r}"
@@ -440,6 +473,7 @@ def _check_notebook(lab, browser, name: str, screenshots: Path = SCREENSHOTS) ->
         start = time.monotonic()
         # A workspace of its own, so that no tab of an earlier notebook is restored.
         _open(page, f"{lab.url}/lab/workspaces/{stem}/tree/{name}?reset&token={lab.token}")
+        page.evaluate(FOLLOW_KERNEL)
         opened = time.monotonic()
         _run_all_cells(page)
         _assert_no_error_output(page, "after Run All")
@@ -474,10 +508,10 @@ class _NotebookInChromium:
         assert self.notebook not in running, "its kernel was not shut down"
 
 
-# Last notebook first: the later ones train bigger models and take longest (10-13: 55-85 s
-# alone, 00-08: 10-30 s, benchmarks/results.md), so starting with them keeps the two workers
-# from waiting on one long notebook at the end (loadscope keeps this order for one-test
-# classes).
+# Last notebook first: the later ones train bigger models and take longest (about a minute
+# each alone against 10-30 s for the first ones, benchmarks/results.md), so starting with
+# them keeps the two workers from waiting on one long notebook at the end (loadscope keeps
+# this order for one-test classes).
 for _name in reversed(NOTEBOOKS):
     _class = "TestNotebook_" + re.sub(r"\W", "_", Path(_name).stem)
     globals()[_class] = type(_class, (_NotebookInChromium,), {"notebook": _name})
