@@ -45,8 +45,9 @@ lab: setup
 lab-headless: LAB_EXTRA := --no-browser
 lab-headless: lab
 
-# pytest's testpaths (pyproject.toml): tests and notebooks; tests/test_wheel.py builds the wheel,
-# installs it outside the checkout and runs every student copy there.
+# pytest's testpaths (pyproject.toml): tests. Each notebook runs twice: under nbval from the
+# built wheel outside the checkout (tests/test_wheel.py), and as its student copy in JupyterLab
+# in Chromium (tests/test_browser.py).
 test: setup
 	$(BIN)/ruff check course_utils tests benchmarks
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MPLBACKEND=Agg \

@@ -50,7 +50,7 @@ def faster_rcnn_rows():
     from course_utils.rcnn import train_rcnn
 
     train, val = _scenes()
-    run = train_rcnn(train, val, steps=700, batch_size=4, eval_every=50)
+    run = train_rcnn(train, val, steps=600, batch_size=4, eval_every=50)
     yield from _rows("11", "Faster R-CNN", run.checkpoints, (("mAP@0.5 0.9", "map50", 0.9),
                                                        ("mAP@[.5:.95] 0.7", "map", 0.7)))
 
@@ -59,7 +59,7 @@ def mask_rcnn_rows():
     from course_utils.rcnn import train_rcnn
 
     train, val = _scenes()
-    run = train_rcnn(train, val, masks=True, steps=400, batch_size=4, lr=1e-3,
+    run = train_rcnn(train, val, masks=True, steps=600, batch_size=4, lr=1e-3,
                      eval_every=50)
     yield from _rows("13", "Mask R-CNN", run.checkpoints, (("box mAP@0.5 0.9", "map50", 0.9),
                                                      ("mean mask IoU 0.75", "mask_iou", 0.75),

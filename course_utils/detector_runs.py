@@ -19,7 +19,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from course_utils.data.scenes import Scene, scenes_to_tensors
+from course_utils.data.scenes import Scene, scene_images
 from course_utils.detection import mean_average_precision, scene_targets
 from course_utils.detectors import NUM_CLASSES, TrainLog, _check_scenes  # noqa: F401
 from course_utils.validate import as_array, as_number
@@ -84,7 +84,7 @@ class Evaluator:
         every = as_number(every, "every", minimum=1, integer=True)
         last = as_number(last, "last", minimum=1, integer=True)
         self.predict, self.every, self.last = predict, every, last
-        self.images = scenes_to_tensors(_check_scenes(val_scenes, "val_scenes"))[0]
+        self.images = scene_images(_check_scenes(val_scenes, "val_scenes"))
         self.targets, self.checkpoints = scene_targets(val_scenes), []
 
     def __call__(self, step: int, clock) -> None:

@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from course_utils.data.scenes import scenes_to_tensors
+from course_utils.data.scenes import scene_images
 from course_utils.detection import scene_targets
 from course_utils.detector_runs import evaluate, inference_ms, n_parameters
 from course_utils.detectors import _check_scenes
@@ -27,8 +27,8 @@ DETECTORS = {
     "fast_rcnn": (150, "Fast R-CNN on selective-search proposals (FastRCNN, notebook 11)"),
     "ssd": (400, "SSD, three maps 16/8/4 (course_utils.ssd)"),
     "yolo": (400, "YOLO v1 head and loss, 8 x 8 grid (course_utils.yolo)"),
-    "faster_rcnn": (700, "Faster R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
-    "mask_rcnn": (400, "Mask R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
+    "faster_rcnn": (600, "Faster R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
+    "mask_rcnn": (600, "Mask R-CNN, torchvision, tiny backbone (course_utils.rcnn)"),
 }
 
 
@@ -88,7 +88,7 @@ def compare_detectors(train_scenes, val_scenes, *, detectors=tuple(DETECTORS),
     unknown = (set(detectors) | set(steps)) - set(DETECTORS)
     if unknown:
         raise ValueError(f"unknown detectors {sorted(unknown)}; choose from {sorted(DETECTORS)}")
-    images, targets = scenes_to_tensors(val)[0], scene_targets(val)
+    images, targets = scene_images(val), scene_targets(val)
     rows = []
     for name in detectors:
         n = int(steps.get(name, DETECTORS[name][0]))

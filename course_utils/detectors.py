@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.boxes import _check_boxes, _pairwise_iou
-from course_utils.data.scenes import Scene, check_scene, scenes_to_tensors
+from course_utils.data.scenes import Scene, check_scene, scene_images, scenes_to_tensors
 from course_utils.detection import (
     crop_and_resize,
     decode_boxes,
@@ -167,7 +167,7 @@ def train_localiser(scenes, *, steps: int = 300, batch_size: int = 32, lr: float
         raise ValueError("scenes must hold one object each (classification + localisation): "
                          "make_scenes(..., n_objects=1)")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
-    images, _, boxes, labels = scenes_to_tensors(scenes)
+    images, _, boxes, labels = scenes_to_tensors(scenes, semantic=False)
     boxes, labels = boxes[:, 0], labels[:, 0] - 1
     torch.manual_seed(seed)
     model = LocalisationNet(images.shape[-1])
@@ -211,7 +211,7 @@ def _train(model: nn.Module, batch_loss, *, steps: int, lr: float, seed: int,
 @torch.no_grad()
 def localise(model: LocalisationNet, scenes) -> tuple[np.ndarray, np.ndarray]:
     """Predicted labels (1..3) [N] and "xyxy" boxes [N, 4] for one-object scenes."""
-    images = scenes_to_tensors(_check_scenes(scenes))[0]
+    images = scene_images(_check_scenes(scenes))
     logits, boxes = _model(model, LocalisationNet).eval()(images)
     return logits.argmax(1).numpy() + 1, boxes.numpy()
 
@@ -290,7 +290,7 @@ def train_crop_classifier(scenes, *, steps: int = 300, batch_size: int = 64, lr:
     """Train ``CropClassifier`` on ``region_samples`` of the scenes, warped to 32 x 32."""
     scenes = _check_scenes(scenes)
     steps, batch_size, lr = _steps(steps, batch_size, lr)
-    images, samples = scenes_to_tensors(scenes)[0], region_samples(scenes, seed=seed)
+    images, samples = scene_images(scenes), region_samples(scenes, seed=seed)
     torch.manual_seed(seed)
     model = CropClassifier()
 
@@ -360,7 +360,7 @@ def train_fast_rcnn(scenes, *, steps: int = 150, images_per_batch: int = 8,
     images_per_batch = as_number(images_per_batch, "images_per_batch", minimum=1, integer=True)
     regions_per_image = as_number(regions_per_image, "regions_per_image", minimum=1,
                                   integer=True)
-    images, samples = scenes_to_tensors(scenes)[0], region_samples(scenes, seed=seed)
+    images, samples = scene_images(scenes), region_samples(scenes, seed=seed)
     by_image = [torch.nonzero(samples.image == i).flatten() for i in range(len(scenes))]
     torch.manual_seed(seed)
     model = FastRCNN()
@@ -592,7 +592,7 @@ def train_detector(train_scenes, val_scenes, *, steps: int = 500, batch_size: in
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
     images, _, boxes, labels = scenes_to_tensors(train_scenes, semantic=False)
     heat, edges, weight = grid_targets(boxes, labels, grid=images.shape[-1] // GridDetector.STRIDE)
-    val_images, val_targets = scenes_to_tensors(val_scenes)[0], scene_targets(val_scenes)
+    val_images, val_targets = scene_images(val_scenes), scene_targets(val_scenes)
     torch.manual_seed(seed)
     model = GridDetector()
     checkpoints = []

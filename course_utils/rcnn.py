@@ -16,17 +16,18 @@ built for 800 px photos and 91 classes):
   image to 800 px (40 x slower, and the anchors no longer fit the shapes);
 - small RPN batches (64 anchors per image, positive from IoU 0.5 rather than 0.7), 300
   proposals before NMS and 100 after, 64 sampled RoIs per image, a 256-unit box head (the
-  default is 1024 wide);
+  default is 1024 wide), RoIAlign with one sampling point per bin side rather than two
+  (torchvision's RoIAlign backward took half of a CPU training step);
 - ``num_classes=None`` because the predictor is passed in; it has 4 outputs: background
   (0) and the three shapes. The models take lists of float images in [0, 1] and labels
   from 1: 0-based labels would silently turn one class into background.
 
-``train_rcnn`` trains with 4 images a step (700 steps: held-out mAP@0.5 passed 0.9 after
-48 CPU s; 8 images a step needed 65 s). Mask R-CNN: 400 steps of 4 at lr 1e-3, 108 CPU
-s: box mAP@0.5 0.90, mean mask IoU 0.84, mask recall 0.88. Notebook 13 trains 200 steps
-on 1,000 scenes (53 CPU s on a loaded machine; 200 held-out scenes of ``make_scenes(200,
-seed=2, max_objects=4)``): box mAP@0.5 0.70, mean mask IoU 0.82, recall 0.69; after 100 or
-150 steps of their own one-cycle schedule the recall was only 0.02 or 0.36 (IoU 0.83, 0.82).
+``train_rcnn`` trains with 4 images a step (600 steps on 3,000 scenes, notebook 11: held-out
+mAP@0.5 0.939 at step 500 after 43 CPU s on a loaded machine, 0.938 at 600 after 51 s).
+Mask R-CNN at lr 1e-3 on 1,000 scenes, 400 steps (62 CPU s, loaded): box mAP@0.5 0.89, mean
+mask IoU 0.84, mask recall 0.87. Notebook 13 trains 300 steps at lr 2e-3 (47 CPU s, loaded;
+200 held-out scenes of ``make_scenes(200, seed=2, max_objects=4)``): box mAP@0.5 0.75, mean
+mask IoU 0.84, recall 0.83; ``make bench`` trains longer for the box target.
 
 ``rpn_proposals`` returns the RPN's proposals for an image (before and after training, the
 first stage), ``two_stages`` those beside the final, refined detections (the second stage);
@@ -53,7 +54,7 @@ from torchvision.models.detection.transform import resize_boxes
 from torchvision.ops import MultiScaleRoIAlign
 
 from course_utils.boxes import _check_boxes, _check_scores, _pairwise_iou
-from course_utils.data.scenes import scenes_to_tensors
+from course_utils.data.scenes import scene_images
 from course_utils.detection import scene_targets
 from course_utils.detector_runs import (
     Checkpoint,
@@ -99,6 +100,7 @@ class TinyBackbone(nn.Sequential):
 
 
 HEAD = 256  # units of the box head's two layers (torchvision's default: 1024)
+MASK_CHANNELS = 32  # of the mask branch's convolutions (torchvision's default: 256)
 
 
 def _common(width: int, image_size: int) -> dict:
@@ -109,7 +111,7 @@ def _common(width: int, image_size: int) -> dict:
         rpn_post_nms_top_n_train=100, rpn_post_nms_top_n_test=100,
         rpn_batch_size_per_image=64, box_batch_size_per_image=64,
         rpn_fg_iou_thresh=0.5, rpn_bg_iou_thresh=0.3,
-        box_roi_pool=MultiScaleRoIAlign(["0"], output_size=7, sampling_ratio=2),
+        box_roi_pool=MultiScaleRoIAlign(["0"], output_size=7, sampling_ratio=1),
         box_head=TwoMLPHead(width * 7 * 7, HEAD),
         box_predictor=FastRCNNPredictor(HEAD, NUM_CLASSES + 1),
         box_score_thresh=0.01, box_detections_per_img=100)
@@ -124,12 +126,16 @@ def tiny_faster_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> 
 
 def tiny_mask_rcnn(width: int = 64, image_size: int = 64, stride: int = 4) -> MaskRCNN:
     """torchvision's ``MaskRCNN``: ``tiny_faster_rcnn`` plus a mask branch (RoIAlign to
-    14 x 14, two 64-channel convolutions, a 28 x 28 mask per class)."""
+    14 x 14 with one sampling point per bin side, two 32-channel convolutions, a 28 x 28
+    mask per class). The branch is what a training step spends most on: with torchvision's
+    two sampling points and 64 channels a step took 0.24 CPU s, with these 0.155 s, and the
+    masks were as good (mean mask IoU 0.84 after 300 steps)."""
     image_size = as_number(image_size, "image_size", minimum=16, integer=True)
     return MaskRCNN(TinyBackbone(width, stride), num_classes=None, **_common(width, image_size),
-                    mask_roi_pool=MultiScaleRoIAlign(["0"], output_size=14, sampling_ratio=2),
-                    mask_head=MaskRCNNHeads(width, (64, 64), 1),
-                    mask_predictor=MaskRCNNPredictor(64, 64, NUM_CLASSES + 1))
+                    mask_roi_pool=MultiScaleRoIAlign(["0"], output_size=14, sampling_ratio=1),
+                    mask_head=MaskRCNNHeads(width, (MASK_CHANNELS, MASK_CHANNELS), 1),
+                    mask_predictor=MaskRCNNPredictor(MASK_CHANNELS, MASK_CHANNELS,
+                                                     NUM_CLASSES + 1))
 
 
 def untrained_faster_rcnn(*, seed: int = 0, image_size: int = 64,
@@ -153,6 +159,8 @@ def _settings(model: FasterRCNN) -> dict[str, object]:
         "RPN: proposals before / after NMS (test)":
             f"{rpn._pre_nms_top_n['testing']} / {rpn._post_nms_top_n['testing']}",
         "box head: RoIs sampled per image": heads.fg_bg_sampler.batch_size_per_image,
+        "box head: RoIAlign points per bin side (sampling_ratio)":
+            heads.box_roi_pool.sampling_ratio,
         "box head: units of its two layers": heads.box_head.fc7.out_features,
         "class scores (0 = background)": heads.box_predictor.cls_score.out_features,
         "parameters": f"{sum(p.numel() for p in model.parameters()):,}",
@@ -167,6 +175,9 @@ _WHY = {
     "RPN: anchors sampled per image": "a scene holds at most a few objects",
     "RPN: proposals before / after NMS (test)": "a scene holds at most a few objects",
     "box head: RoIs sampled per image": "a scene holds at most a few objects",
+    "box head: RoIAlign points per bin side (sampling_ratio)":
+        "torchvision's RoIAlign backward is slow on a CPU (half of a training step at 2): at 1 "
+        "the 600 steps took 25% less CPU and reached the same mAP (0.938 against 0.934)",
     "box head: units of its two layers": "three classes, not COCO's 80",
     "class scores (0 = background)": "labels run from 1: 0-based labels lose a class",
     "parameters": "",
@@ -385,7 +396,7 @@ def train_rcnn(train_scenes, val_scenes=None, *, masks: bool = False, steps: int
     train_scenes = _check_scenes(train_scenes, "train_scenes")
     steps, batch_size, lr = _steps(steps, batch_size, lr)
     eval_every = as_number(eval_every, "eval_every", minimum=1, integer=True)
-    images = scenes_to_tensors(train_scenes)[0]
+    images = scene_images(train_scenes)
     targets = torchvision_targets(train_scenes, masks=masks)
     size = images.shape[-1]
     torch.manual_seed(seed)
@@ -403,7 +414,7 @@ def train_rcnn(train_scenes, val_scenes=None, *, masks: bool = False, steps: int
     checkpoints = []
     if val_scenes is not None:
         val_scenes = _check_scenes(val_scenes, "val_scenes")
-        val_images, val_targets = scenes_to_tensors(val_scenes)[0], scene_targets(val_scenes)
+        val_images, val_targets = scene_images(val_scenes), scene_targets(val_scenes)
 
     def after_step(step, clock: _Clock):
         if val_scenes is None or not (step % eval_every == 0 or step == steps):

@@ -7,8 +7,11 @@ one control (a slider, else a dropdown, else a button; the next one when a contr
 the picture alone) changes what the widget shows. A notebook without a widget fails unless
 ``NO_WIDGET`` gives the reason.
 
+The notebooks run as students get them: the student copies (``make student``: solution cells
+removed, exercise stubs and checks kept), so a copy that breaks without its solutions fails
+here; the solutions themselves run under nbval from the wheel (``tests/test_wheel.py``).
 One JupyterLab per pytest worker (loopback, a free port, a random token, the classroom
-settings of ``lab/settings``) on a copy of the notebooks, and one Chromium; each notebook is
+settings of ``lab/settings``) on those copies, and one Chromium; each notebook is
 its own test class, so ``--dist loadscope`` hands them to both workers, and each notebook's
 kernel is shut down after its test. ``COURSE_BROWSER_NB`` (``make browser NB=...``) picks
 notebooks by name, prefix or glob. Screenshots: ``build/screenshots/<notebook>-before.png``
@@ -23,7 +26,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -33,6 +35,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from course_utils.release import student_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
@@ -107,8 +111,9 @@ def lab(tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     notebooks = home / "notebooks"
     notebooks.mkdir()
-    for name in NOTEBOOKS:  # a copy: running cells in the browser must not touch the repo
-        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    for name in NOTEBOOKS:  # the student copy: what a student opens; the repo stays untouched
+        solved = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+        (notebooks / name).write_text(json.dumps(student_copy(solved)), encoding="utf-8")
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"))

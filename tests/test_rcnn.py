@@ -157,6 +157,8 @@ def test_settings_table_reads_the_model_and_torchvisions_defaults():
         assert rows[name]["torchvision's default"] == defaults[key]
         assert rows[name]["ours (read from the model)"] == ours
     assert rows["box head: units of its two layers"]["ours (read from the model)"] == 256
+    ratio = rows["box head: RoIAlign points per bin side (sampling_ratio)"]
+    assert (ratio["torchvision's default"], ratio["ours (read from the model)"]) == (2, 1)
     assert rows["class scores (0 = background)"]["ours (read from the model)"] == 4
     assert rows["anchor sides (px)"]["ours (read from the model)"] == [8, 16, 24, 32]
     wide = {r["setting"]: r for r in settings_table(tiny_faster_rcnn(width=32))}

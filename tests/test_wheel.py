@@ -2,19 +2,20 @@
 
 Once per test session (one xdist worker builds under a file lock, the other waits and reuses
 it): the wheel is built from a copy of the checkout, installed with pip into a new virtual
-environment in a temporary folder outside the checkout, and the student copies of the
-notebooks (``write_student_release``, what ``python -m course_utils student`` hands out)
-are written to a folder beside it. The new environment gets the course's dependencies from
-the test's own environment through a ``.pth`` line (torch is not installed a second time);
+environment in a temporary folder outside the checkout, and only the notebooks
+(``notebooks/``, solutions in) are copied to a folder beside it. The new environment gets the
+course's dependencies from the test's own environment through a ``.pth`` line (torch is not
+installed a second time);
 that line adds a folder to ``sys.path`` without running the ``.pth`` files in it, so an
 editable install of the checkout there stays out of sight. Every command runs with
 ``PYTHONPATH`` and ``COURSE_DATA_DIR`` unset and from a folder outside the checkout: the
 only ``course_utils`` it can import is the installed wheel, and the tests check that.
 
 Then: the wheel's contents; the installed package, its data and the doctor; and every
-student notebook under nbval in that environment, one test class per notebook so that
-``pytest -n 2 --dist loadscope`` spreads them over both workers. ``make test`` runs these
-instead of a second run of the student copies from the checkout.
+notebook under nbval in that environment, one test class per notebook so that
+``pytest -n 2 --dist loadscope`` spreads them over both workers. This is ``make test``'s one
+nbval run of the notebooks (not a second one from the checkout); the student copies run in
+the browser test (``tests/test_browser.py``), each notebook once more.
 """
 
 from __future__ import annotations
@@ -34,14 +35,13 @@ import pytest
 from filelock import FileLock
 
 from course_utils.data.assets import INSTALLED, asset_files, load_table
-from course_utils.release import write_student_release
 from tests.notebook_cells import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = "share/jupyter/lab/settings/overrides.d/course_utils.json"
 MAX_WHEEL_BYTES = 5_000_000  # data/ is meant to stay small (data/README.md); the wheel too
 NOTEBOOK_TIMEOUT = 1800  # seconds for one notebook under nbval on a loaded 2-core machine
-STUDENT_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+COURSE_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 # Not copied into the source the wheel is built from: made files and other environments.
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
                                     ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints")
@@ -66,7 +66,7 @@ def _venv_python(venv: Path) -> Path:
 
 
 def _build(root: Path) -> dict:
-    """Wheel, new environment with it installed, student copies: all under ``root``."""
+    """Wheel, new environment with it installed, a copy of the notebooks: all under ``root``."""
     source, dist, venv = root / "source", root / "dist", root / "venv"
     for old in (source, dist, venv, root / "work"):
         shutil.rmtree(old, ignore_errors=True)
@@ -87,7 +87,9 @@ def _build(root: Path) -> dict:
     deps = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (site / "zz_course_dependencies.pth").write_text("\n".join(deps) + "\n")
     work = root / "work"
-    write_student_release(NOTEBOOKS, work / "notebooks")
+    (work / "notebooks").mkdir(parents=True)
+    for name in COURSE_NOTEBOOKS:
+        shutil.copy(NOTEBOOKS / name, work / "notebooks" / name)
     (work / "pytest.ini").write_text(PYTEST_INI)
     return {"wheel": str(wheel), "python": str(python), "venv": str(venv), "site": str(site),
             "work": str(work), "build_seconds": built}
@@ -221,7 +223,7 @@ def test_commands_that_read_notebooks_say_they_need_a_checkout(installed, comman
     assert not (work / "out").exists()
 
 
-# -- every student notebook, run with only the wheel ---------------------------------------
+# -- every notebook, run with only the wheel ------------------------------------------------
 
 
 def _notebook(*sources: str) -> str:
@@ -247,8 +249,8 @@ def test_nbval_there_runs_the_wheels_kernel_and_can_fail(installed):
     assert "a failing cell" in done.stdout
 
 
-class _StudentNotebook:
-    """One student notebook under nbval in the wheel's environment (set ``notebook``)."""
+class _WheelNotebook:
+    """One notebook under nbval in the wheel's environment (set ``notebook``)."""
 
     notebook = ""
 
@@ -260,12 +262,12 @@ class _StudentNotebook:
         seconds = time.perf_counter() - started
         summary = done.stdout.strip().splitlines()[-1:] or ["(no output)"]
         print(f"{self.notebook}: {summary[0]} (wall {seconds:.0f} s, wheel environment)")
-        assert done.returncode == 0, (f"{self.notebook} (student copy, wheel only) failed under "
+        assert done.returncode == 0, (f"{self.notebook} (wheel only) failed under "
                                       f"nbval:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
         assert " passed" in summary[0] and "failed" not in summary[0], summary
 
 
 # One class per notebook: --dist loadscope sends each class to a worker as a whole.
-for _name in STUDENT_NOTEBOOKS:
-    _class = f"TestStudentFromWheel_{Path(_name).stem}"
-    globals()[_class] = type(_class, (_StudentNotebook,), {"notebook": _name})
+for _name in COURSE_NOTEBOOKS:
+    _class = f"TestNotebookFromWheel_{Path(_name).stem}"
+    globals()[_class] = type(_class, (_WheelNotebook,), {"notebook": _name})

@@ -183,7 +183,12 @@ def check_scene(scene, name: str = "scene") -> Scene:
     y1 <= y2), labels int64 [K] in 1..3, masks bool [K, H, W]."""
     if not isinstance(scene, Scene):
         raise TypeError(f"{name} must be a Scene from make_scene, got {type(scene).__name__}")
-    image = as_array(scene.image, f"{name}.image", shape=(None, None, 3), nonempty=True)
+    # dtype=None, then float32 without a copy when it already is: a float64 copy of every
+    # image checked would double a 3,000-scene training set's memory for nothing
+    image = as_array(scene.image, f"{name}.image", shape=(None, None, 3), nonempty=True,
+                     dtype=None)
+    if image.dtype.kind not in "fiub":
+        raise ValueError(f"{name}.image must hold real numbers, got dtype {image.dtype}")
     boxes = as_array(scene.boxes, f"{name}.boxes", shape=(None, 4))
     k = len(boxes)
     labels = as_array(scene.labels, f"{name}.labels", dtype="int")
@@ -197,8 +202,8 @@ def check_scene(scene, name: str = "scene") -> Scene:
     masks = as_array(scene.masks, f"{name}.masks", dtype="bool")
     check_shape(masks, f"{name}.masks", (k, *image.shape[:2]),
                 why=f"one H x W mask per box of {name}.boxes")
-    return scene._replace(image=image.astype(np.float32), boxes=boxes.astype(np.float32),
-                          labels=labels, masks=masks)
+    return scene._replace(image=image.astype(np.float32, copy=False),
+                          boxes=boxes.astype(np.float32, copy=False), labels=labels, masks=masks)
 
 
 def semantic_map(scene: Scene) -> np.ndarray:
