@@ -96,7 +96,9 @@ html: setup
 		--execute --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.store_widget_state=True \
 		--output-dir $(HTML_DIR) notebooks/*.ipynb
 
-# Writes benchmarks/results.md (notebooks, widgets, conv, time to accuracy; ~15 min).
+# Writes benchmarks/results.md (notebooks, widgets, conv, time to accuracy, grading a class of
+# 100; about 40 min on 2 cores: 6 for the notebooks, 16 for widgets and training targets,
+# 16 for the grading; `benchmarks/results.py --students 0` skips the grading).
 # Quick look at widgets only: .venv/bin/python benchmarks/run.py --only NAME --repeats 30
 bench: setup
 	$(BIN)/python benchmarks/results.py
